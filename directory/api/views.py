@@ -1,0 +1,50 @@
+"""The open JSON API, version 1."""
+
+from flask import Blueprint, abort, current_app, jsonify, request, url_for
+
+from directory.api.serialise import listing_detail, listing_summary, taxonomy_document
+from directory.catalogue import services
+from directory.search.params import parse_search_args
+from directory.search.service import search_listings
+
+blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+@blueprint.get("/search")
+def search():
+    """Search the catalogue; unknown filter values are a 400 naming the parameter."""
+    params, errors = parse_search_args(
+        request.args, current_app.extensions["taxonomy"], allow_per_page=True
+    )
+    if errors:
+        return jsonify(
+            error="invalid_parameter",
+            parameter=errors[0].parameter,
+            message=errors[0].message,
+            errors=[{"parameter": e.parameter, "message": e.message} for e in errors],
+        ), 400
+    outcome = search_listings(params)
+    return jsonify(
+        total=outcome.total,
+        page=params.page,
+        per_page=params.per_page,
+        results=[listing_summary(listing) for listing in outcome.listings],
+        facets={name: outcome.facets.get(name, {}) for name in ("region", "stage", "support",
+                                                                 "sector")},
+        suggestion=outcome.suggestion,
+        degraded=outcome.degraded,
+        links={"html": url_for("search.results", _external=True, **request.args.to_dict(False))},
+    )  # fmt: skip
+
+
+@blueprint.get("/listings/<slug>")
+def listing(slug: str):
+    """One published listing in full."""
+    found = services.public_listing(slug) or abort(404, description="No such listing.")
+    return jsonify(listing_detail(found))
+
+
+@blueprint.get("/taxonomy")
+def taxonomy():
+    """The fixed taxonomies with their slugs, labels and mappings."""
+    return jsonify(taxonomy_document(current_app.extensions["taxonomy"]))

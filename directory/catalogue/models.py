@@ -1,0 +1,198 @@
+"""Catalogue models: organisations, listings, locations and the fixed taxonomies."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from directory.extensions import db
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (a callable default, evaluated per row)."""
+    return datetime.now(UTC)
+
+
+class Region(db.Model):
+    """One of the 12 UK nations and regions (DESIGN section 4)."""
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    itl1: Mapped[str] = mapped_column(String(3))
+    position: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<Region {self.slug}>"
+
+
+class Stage(db.Model):
+    """A business stage, mapped onto GOV.UK's business_stages."""
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(120))
+    govuk: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<Stage {self.slug}>"
+
+
+class SupportType(db.Model):
+    """A kind of support, mapped onto GOV.UK's types_of_support."""
+
+    __tablename__ = "support_type"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    govuk: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<SupportType {self.slug}>"
+
+
+class Sector(db.Model):
+    """A GOV.UK industry, or `any` for sector-agnostic support."""
+
+    slug: Mapped[str] = mapped_column(String(60), primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<Sector {self.slug}>"
+
+
+class BusinessSize(db.Model):
+    """A GOV.UK business size band, used as optional eligibility."""
+
+    __tablename__ = "business_size"
+
+    slug: Mapped[str] = mapped_column(String(40), primary_key=True)
+    label: Mapped[str] = mapped_column(String(80))
+    position: Mapped[int]
+
+    def __repr__(self) -> str:
+        return f"<BusinessSize {self.slug}>"
+
+
+def _link_table(name: str, target: str) -> Table:
+    """Build the association table between listings and one taxonomy."""
+    return Table(
+        f"listing_{name}",
+        db.metadata,
+        Column("listing_id", ForeignKey("listing.id", ondelete="CASCADE"), primary_key=True),
+        Column(f"{name}_slug", ForeignKey(f"{target}.slug"), primary_key=True),
+    )
+
+
+listing_region = _link_table("region", "region")
+listing_stage = _link_table("stage", "stage")
+listing_support_type = _link_table("support_type", "support_type")
+listing_sector = _link_table("sector", "sector")
+listing_business_size = _link_table("business_size", "business_size")
+
+
+class Organisation(db.Model):
+    """A body that runs one or more listings (HSDS organization)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str | None] = mapped_column(Text)
+    provenance: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    listings: Mapped[list[Listing]] = relationship(
+        back_populates="organisation", order_by="Listing.name"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organisation {self.slug}>"
+
+
+class Listing(db.Model):
+    """One offering a founder can use: a programme, fund, loan scheme, hub or resource."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    summary: Mapped[str] = mapped_column(String(400))
+    description: Mapped[str] = mapped_column(Text)
+    website: Mapped[str | None] = mapped_column(String(500))
+    how_to_apply: Mapped[str] = mapped_column(Text)
+    cost: Mapped[str | None] = mapped_column(Text)
+    funding_min: Mapped[int | None]
+    funding_max: Mapped[int | None]
+    equity_taken: Mapped[bool | None]
+    eligibility: Mapped[str | None] = mapped_column(Text)
+    # open, rolling (apply any time), closed, opens (on opens_on)
+    application_status: Mapped[str] = mapped_column(String(20), default="rolling")
+    opens_on: Mapped[date | None]
+    deadline: Mapped[date | None]
+    # active, paused, closed: whether the offering runs at all
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    # draft, submitted, published, rejected: only published listings are public
+    moderation_state: Mapped[str] = mapped_column(String(20), default="published")
+    uk_wide: Mapped[bool] = mapped_column(default=False)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    last_checked_on: Mapped[date | None]
+    last_checked_by: Mapped[str | None] = mapped_column(String(200))
+    provenance: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+    organisation: Mapped[Organisation] = relationship(back_populates="listings")
+    regions: Mapped[list[Region]] = relationship(secondary=listing_region, order_by=Region.position)
+    stages: Mapped[list[Stage]] = relationship(secondary=listing_stage, order_by=Stage.position)
+    support_types: Mapped[list[SupportType]] = relationship(
+        secondary=listing_support_type, order_by=SupportType.position
+    )
+    sectors: Mapped[list[Sector]] = relationship(secondary=listing_sector, order_by=Sector.position)
+    business_sizes: Mapped[list[BusinessSize]] = relationship(
+        secondary=listing_business_size, order_by=BusinessSize.position
+    )
+    locations: Mapped[list[Location]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="Location.position"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        """Whether founders may see this listing at all."""
+        return self.moderation_state == "published"
+
+    @property
+    def region_slugs(self) -> list[str]:
+        """Regions served, with `uk-wide` standing for all of them."""
+        return ["uk-wide"] if self.uk_wide else [region.slug for region in self.regions]
+
+    def __repr__(self) -> str:
+        return f"<Listing {self.slug}>"
+
+
+class Location(db.Model):
+    """A physical site where a listing is delivered (HSDS location)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(
+        ForeignKey("listing.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(300))
+    town: Mapped[str] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(10))
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    lad_code: Mapped[str | None] = mapped_column(String(9))
+    region_slug: Mapped[str | None] = mapped_column(ForeignKey("region.slug"))
+
+    listing: Mapped[Listing] = relationship(back_populates="locations")
+
+    def __repr__(self) -> str:
+        return f"<Location {self.town} {self.postcode or ''}>"

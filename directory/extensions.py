@@ -1,0 +1,31 @@
+"""Flask extensions, created unbound here and bound to the app in the factory."""
+
+from datetime import datetime
+
+from flask_migrate import Migrate
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.orm import DeclarativeBase, registry
+
+
+class Base(DeclarativeBase):
+    """Declarative base for every model."""
+
+    # Timestamps are stored with their time zone so PostgreSQL never shifts them; the naming
+    # convention gives constraints names Alembic can find again on SQLite and PostgreSQL.
+    registry = registry(
+        type_annotation_map={datetime: DateTime(timezone=True)},
+        metadata=MetaData(
+            naming_convention={
+                "ix": "ix_%(column_0_label)s",
+                "uq": "uq_%(table_name)s_%(column_0_name)s",
+                "ck": "ck_%(table_name)s_%(constraint_name)s",
+                "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+                "pk": "pk_%(table_name)s",
+            }
+        ),
+    )
+
+
+db = SQLAlchemy(model_class=Base)
+migrate = Migrate()

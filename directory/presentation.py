@@ -1,0 +1,82 @@
+"""Template helpers: taxonomy labels, money, dates and search links."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Flask, current_app, request, url_for
+
+from directory.taxonomy import Taxonomy
+
+
+def taxonomy() -> Taxonomy:
+    """The app's fixed taxonomies."""
+    return current_app.extensions["taxonomy"]
+
+
+def money(amount: int | None) -> str:
+    """Format whole pounds the GOV.UK way: £25,000, £1.5 million."""
+    if amount is None:
+        return ""
+    if amount >= 1_000_000:
+        millions = amount / 1_000_000
+        return f"£{millions:,.1f}".replace(".0", "") + " million"
+    return f"£{amount:,}"
+
+
+def funding_range(minimum: int | None, maximum: int | None) -> str:
+    """Describe a funding range in words."""
+    if minimum and maximum:
+        return f"{money(minimum)} to {money(maximum)}"
+    if maximum:
+        return f"Up to {money(maximum)}"
+    if minimum:
+        return f"From {money(minimum)}"
+    return ""
+
+
+def long_date(value: date | None) -> str:
+    """Format a date as 26 November 2026."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def search_url(**changes) -> str:
+    """A link to the current search with some parameters changed (None removes one)."""
+    args = request.args.copy()
+    for name, value in changes.items():
+        args.pop(name, None)
+        for item in value if isinstance(value, list | tuple) else [value]:
+            if item not in (None, ""):
+                args.add(name, item)
+    return url_for("search.results", **args.to_dict(flat=False))
+
+
+FACET_NAMES = {
+    "region": ("regions", "region"),
+    "stage": ("stages", "stage"),
+    "support": ("support_types", "type of support"),
+    "sector": ("sectors", "sector"),
+    "status": (None, "status"),
+}
+
+
+def filter_description(facet: str, value: str | None = None) -> str:
+    """Name a filter in words: the region filter, or the ‘Wales’ region filter."""
+    taxonomy_name, noun = FACET_NAMES[facet]
+    if value is None:
+        return f"the {noun} filter"
+    label = taxonomy().label(taxonomy_name, value) if taxonomy_name else value
+    return f"the ‘{label}’ {noun} filter"
+
+
+def init_app(app: Flask) -> None:
+    """Register filters and globals on the app's Jinja environment."""
+    app.jinja_env.filters.update(money=money, long_date=long_date)
+    app.jinja_env.globals.update(
+        funding_range=funding_range,
+        search_url=search_url,
+        taxonomy=taxonomy,
+        filter_description=filter_description,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,86 @@
+"""`flask search ...`: rebuild, sync and check the Whoosh index."""
+
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from directory.catalogue.models import Listing
+from directory.extensions import db
+from directory.search.service import index_differences, rebuild_index, sync_index
+from search_index import IndexUnavailable
+
+
+@click.group("search", help="Build and maintain the search index.")
+def search_cli() -> None:
+    """Group of search index commands."""
+
+
+@search_cli.command("rebuild", help="Build a fresh index from the database and swap it in.")
+@with_appcontext
+def rebuild_command() -> None:
+    """Rebuild the whole index with a progress bar."""
+    total = db.session.scalar(select(func.count()).where(Listing.moderation_state == "published"))
+    with click.progressbar(length=total, label="Indexing listings", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(count: int) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        count = rebuild_index(current_app.config["SEARCH_INDEX_DIR"], progress=progress)
+    click.echo(f"search index rebuilt: {count} listings")
+
+
+@search_cli.command("sync", help="Apply pending listing changes from the outbox to the index.")
+@click.option("--follow", is_flag=True, help="Keep running and apply changes as they arrive.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
+@with_appcontext
+def sync_command(follow: bool, interval: float) -> None:
+    """Run the single indexer once, or follow the outbox until interrupted."""
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
+    applied: set[int] = set()
+    while True:
+        try:
+            refreshed = sync_index(index_dir, applied)
+        except IndexUnavailable as error:
+            if not follow:
+                raise click.ClickException(str(error)) from None
+            click.echo(f"index unavailable, will retry: {error}", err=True)
+            refreshed = 0
+        finally:
+            db.session.rollback()  # end the read transaction so the next poll sees new rows
+        if refreshed or not follow:
+            click.echo(f"applied changes to {refreshed} listing(s)")
+        if not follow:
+            return
+        time.sleep(interval)
+
+
+@search_cli.command(
+    "check", help="Compare indexed listings with the database; exit 1 if they differ."
+)
+@with_appcontext
+def check_command() -> None:
+    """Report listings missing from the index and indexed listings that should not be there."""
+    try:
+        missing, extra = index_differences(current_app.config["SEARCH_INDEX_DIR"])
+    except IndexUnavailable as error:
+        raise click.ClickException(str(error)) from None
+    if not missing and not extra:
+        click.echo("search index matches the database")
+        return
+    if missing:
+        click.echo(
+            f"missing from the index: {len(missing)} listing id(s): "
+            f"{', '.join(sorted(missing, key=int)[:20])}"
+        )
+    if extra:
+        click.echo(
+            f"in the index but not public: {len(extra)} id(s): "
+            f"{', '.join(sorted(extra, key=int)[:20])}"
+        )
+    raise SystemExit(1)

@@ -1,0 +1,24 @@
+"""The mapping from a listing to the plain search document that search_index/ indexes."""
+
+from directory.catalogue.models import Listing
+
+
+def search_document(listing: Listing) -> dict:
+    """Return the search document of a public listing."""
+    return {
+        "id": str(listing.id),
+        "slug": listing.slug,
+        "name": listing.name,
+        "organisation": listing.organisation.name,
+        "summary": listing.summary,
+        "description": listing.description,
+        "tags": list(listing.tags or []),
+        "support_types": [term.slug for term in listing.support_types],
+        "stages": [term.slug for term in listing.stages],
+        "sectors": [term.slug for term in listing.sectors],
+        "regions": listing.region_slugs,
+        "status": listing.status,
+        "deadline": listing.deadline,
+        "application_status": listing.application_status,
+        "towns": [location.town for location in listing.locations],
+    }

@@ -1,0 +1,343 @@
+"""Searching the catalogue: the Whoosh index first, the database when the index fails."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from directory.catalogue.models import Listing, Organisation
+from directory.extensions import db
+from directory.search.documents import search_document
+from directory.search.models import SearchOutbox
+from directory.search.params import SearchParams
+from directory.taxonomy import UK_WIDE
+from search_index import (
+    FACETS,
+    IndexUnavailable,
+    SearchIndex,
+    SearchRequest,
+    SearchResponse,
+    apply_changes,
+    indexed_ids,
+    read_position,
+    rebuild,
+)
+
+log = logging.getLogger(__name__)
+
+# Outbox rows are re-read for this long after they are written: a transaction that took its
+# id earlier may commit after a later one, and re-applying a change is harmless.
+OUTBOX_GRACE = timedelta(seconds=60)
+SYNC_BATCH = 500
+UK_WIDE_OPTIONS = 5
+
+
+@dataclass
+class Relaxation:
+    """A filter that emptied the results, and what removing it would give."""
+
+    facet: str
+    value: str | None
+    params: SearchParams
+    total: int
+
+
+@dataclass
+class SearchOutcome:
+    """Everything a results page or the API shows for one search."""
+
+    params: SearchParams
+    total: int
+    listings: list[Listing]
+    facets: dict[str, dict[str, int]]
+    suggestion: str | None
+    degraded: bool = False
+    relaxations: list[Relaxation] = field(default_factory=list)
+    uk_wide_options: list[Listing] = field(default_factory=list)
+
+
+class IndexHolder:
+    """Opens the app's SearchIndex on first use, and again after it was unavailable."""
+
+    def __init__(self, index_dir: str, synonyms=None):
+        self.index_dir = index_dir
+        self.synonyms = synonyms
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Search the index, opening it if needed; raises IndexUnavailable."""
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
+            index = self._index
+        return index.search(request)
+
+    def close(self) -> None:
+        """Close the open searcher, if any."""
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+
+def _search_request(params: SearchParams) -> SearchRequest:
+    """Translate validated parameters into a search_index request."""
+    filters = dict(params.filters)
+    filters["status"] = params.status_filter
+    return SearchRequest(
+        text=params.text,
+        filters=filters,
+        sort=params.sort,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def _run(params: SearchParams) -> tuple[SearchResponse, bool]:
+    """Search the index; fall back to the database when the index is unavailable."""
+    request = _search_request(params)
+    try:
+        return current_app.extensions["search_index"].search(request), False
+    except IndexUnavailable as error:
+        log.warning("search index unavailable, using the database", extra={"error": str(error)})
+        return database_search(db.session, request), True
+
+
+def search_listings(params: SearchParams) -> SearchOutcome:
+    """Run a search and, when it finds nothing, work out what would help."""
+    response, degraded = _run(params)
+    outcome = SearchOutcome(
+        params=params,
+        total=response.total,
+        listings=listings_in_order(response.ids),
+        facets=response.facets,
+        suggestion=response.suggestion,
+        degraded=degraded,
+    )
+    if response.total == 0:
+        outcome.relaxations = _relaxations(params)
+        outcome.uk_wide_options = _uk_wide_options(params)
+    return outcome
+
+
+def _relaxations(params: SearchParams) -> list[Relaxation]:
+    """For each filter in use, how many results there would be without it."""
+    relaxations = []
+    for facet, values in params.filters.items():
+        candidates = [(facet, None)] + ([(facet, v) for v in values] if len(values) > 1 else [])
+        for name, value in candidates:
+            relaxed = params.without(name, value)
+            response, _ = _run(SearchParams(relaxed.text, relaxed.filters, per_page=1))
+            if response.total:
+                relaxations.append(Relaxation(name, value, relaxed, response.total))
+    return relaxations
+
+
+def _uk_wide_options(params: SearchParams) -> list[Listing]:
+    """UK-wide listings for the same stage and support, with the words if they still match."""
+    filters = {
+        name: values for name, values in params.filters.items() if name in ("stage", "support")
+    }
+    filters["region"] = (UK_WIDE,)
+    for text in dict.fromkeys([params.text, ""]):
+        response, _ = _run(SearchParams(text, filters, per_page=UK_WIDE_OPTIONS))
+        if response.total:
+            return listings_in_order(response.ids)
+    return []
+
+
+def listings_in_order(ids: list[str]) -> list[Listing]:
+    """Load public listings for index ids, keeping the index's rank order."""
+    if not ids:
+        return []
+    wanted = [int(listing_id) for listing_id in ids]
+    rows = db.session.scalars(
+        select(Listing)
+        .where(Listing.id.in_(wanted), Listing.moderation_state == "published")
+        .options(
+            selectinload(Listing.organisation),
+            selectinload(Listing.regions),
+            selectinload(Listing.stages),
+            selectinload(Listing.support_types),
+            selectinload(Listing.sectors),
+        )
+    )
+    by_id = {listing.id: listing for listing in rows}
+    return [by_id[listing_id] for listing_id in wanted if listing_id in by_id]
+
+
+def public_listings_query():
+    """Select every listing founders may see, with what a search document needs."""
+    return (
+        select(Listing)
+        .where(Listing.moderation_state == "published")
+        .options(
+            selectinload(Listing.organisation),
+            selectinload(Listing.regions),
+            selectinload(Listing.stages),
+            selectinload(Listing.support_types),
+            selectinload(Listing.sectors),
+            selectinload(Listing.locations),
+        )
+    )
+
+
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def database_search(session: Session, request: SearchRequest) -> SearchResponse:
+    """A plain database search, used only while the index is unavailable."""
+    words = WORD.findall(request.text.lower())
+    query = public_listings_query().join(Listing.organisation)
+    for word in words:
+        pattern = f"%{word}%"
+        query = query.where(
+            or_(
+                func.lower(Listing.name).like(pattern),
+                func.lower(Listing.summary).like(pattern),
+                func.lower(Listing.description).like(pattern),
+                func.lower(Organisation.name).like(pattern),
+            )
+        )
+    documents = [search_document(listing) for listing in session.scalars(query)]
+    matching = [doc for doc in documents if _matches(doc, request.filters)]
+    if request.sort == "deadline":
+        matching.sort(key=lambda doc: (doc["deadline"] is None, doc["deadline"] or 0, doc["name"]))
+    else:
+        matching.sort(key=lambda doc: doc["name"].lower())
+    start = (request.page - 1) * request.per_page
+    facets = {name: _facet_counts(documents, request.filters, name) for name in FACETS}
+    return SearchResponse(
+        total=len(matching),
+        ids=[doc["id"] for doc in matching[start : start + request.per_page]],
+        facets=facets,
+        suggestion=None,
+    )
+
+
+DOCUMENT_KEYS = {
+    "region": "regions",
+    "stage": "stages",
+    "support": "support_types",
+    "sector": "sectors",
+    "status": "status",
+}
+
+
+def _values(doc: dict, facet: str) -> list[str]:
+    """A document's values for one facet, as a list."""
+    value = doc[DOCUMENT_KEYS[facet]]
+    return value if isinstance(value, list) else [value]
+
+
+def _matches(doc: dict, filters, skip: str | None = None) -> bool:
+    """Filters AND across facets and OR within one; a region filter also takes UK-wide."""
+    for facet, wanted in filters.items():
+        if facet == skip or not wanted:
+            continue
+        have = set(_values(doc, facet))
+        if facet == "region" and UK_WIDE in have:
+            continue
+        if not have & set(wanted):
+            return False
+    return True
+
+
+def _facet_counts(documents: list[dict], filters, facet: str) -> dict[str, int]:
+    """Disjunctive counts: results for each value of a facet with the other filters kept."""
+    counts: dict[str, int] = {}
+    others = [doc for doc in documents if _matches(doc, filters, skip=facet)]
+    for doc in others:
+        values = set(_values(doc, facet))
+        for value in values:
+            counts[value] = counts.get(value, 0) + 1
+    if facet == "region":
+        uk_wide = counts.get(UK_WIDE, 0)
+        for value in list(counts):
+            if value != UK_WIDE:
+                counts[value] += uk_wide
+    return counts
+
+
+# --- keeping the index in step with the database -------------------------------------------
+
+
+def rebuild_index(index_dir: str, progress=None) -> int:
+    """Rebuild the whole index from the database and swap it in; returns documents indexed."""
+    # Read the outbox position before the listings: any later change has a larger id.
+    position = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    documents = (
+        search_document(listing) for listing in db.session.scalars(public_listings_query())
+    )
+    return rebuild(index_dir, documents, position=position, progress=progress)
+
+
+def sync_index(index_dir: str, applied: set[int] | None = None) -> int:
+    """Apply outbox rows the index has not seen; returns how many listings were refreshed.
+
+    `applied` is the follower's memory of recent outbox ids it has already applied; a caller
+    that runs once passes nothing and re-applies the last minute's rows, which is harmless.
+    """
+    position = read_position(index_dir)
+    if position is None:
+        raise IndexUnavailable(f"no search index at {index_dir}: run `flask search rebuild`")
+    applied = applied if applied is not None else set()
+    recent = datetime.now(UTC) - OUTBOX_GRACE
+    late = db.session.execute(
+        select(SearchOutbox.id, SearchOutbox.listing_id).where(
+            SearchOutbox.id <= position, SearchOutbox.created_at >= recent
+        )
+    ).all()
+    recent_ids = {row.id for row in late}
+    applied &= recent_ids
+    refreshed = _apply_outbox_rows(index_dir, [r for r in late if r.id not in applied], position)
+    applied |= recent_ids
+    while True:
+        rows = db.session.execute(
+            select(SearchOutbox.id, SearchOutbox.listing_id)
+            .where(SearchOutbox.id > position)
+            .order_by(SearchOutbox.id)
+            .limit(SYNC_BATCH)
+        ).all()
+        if not rows:
+            return refreshed
+        position = rows[-1].id
+        refreshed += _apply_outbox_rows(index_dir, rows, position)
+        applied.update(row.id for row in rows)
+
+
+def _apply_outbox_rows(index_dir: str, rows, position: int) -> int:
+    """Re-read the listings named by outbox rows and write them to the index in one commit."""
+    if not rows:
+        return 0
+    listing_ids = {row.listing_id for row in rows}
+    listings = {
+        listing.id: listing
+        for listing in db.session.scalars(
+            public_listings_query().where(Listing.id.in_(listing_ids))
+        )
+    }
+    upserts = [search_document(listings[i]) for i in sorted(listing_ids) if i in listings]
+    deletes = [str(i) for i in sorted(listing_ids) if i not in listings]
+    apply_changes(index_dir, upserts, deletes, position=position)
+    return len(listing_ids)
+
+
+def index_differences(index_dir: str) -> tuple[set[str], set[str]]:
+    """Ids public in the database but missing from the index, and indexed ids that should not be."""
+    in_index = indexed_ids(index_dir)
+    in_database = {
+        str(listing_id)
+        for listing_id in db.session.scalars(
+            select(Listing.id).where(Listing.moderation_state == "published")
+        )
+    }
+    return in_database - in_index, in_index - in_database

@@ -1,0 +1,81 @@
+"""The fixed taxonomies of DESIGN section 4, read from seed_data/taxonomies.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+UK_WIDE = "uk-wide"
+
+# Query-string parameter name -> taxonomy name, shared by the search page and the API.
+FILTER_TAXONOMIES = {
+    "region": "regions",
+    "stage": "stages",
+    "support": "support_types",
+    "sector": "sectors",
+}
+
+
+@dataclass(frozen=True)
+class Term:
+    """One taxonomy entry: a stable slug, a label, and any extra attributes."""
+
+    slug: str
+    label: str
+    extra: tuple[tuple[str, str], ...] = ()
+
+    def get(self, key: str) -> str | None:
+        """Return an extra attribute such as `itl1` or `govuk`."""
+        return dict(self.extra).get(key)
+
+
+@dataclass(frozen=True)
+class Taxonomy:
+    """All fixed taxonomies, in display order."""
+
+    regions: tuple[Term, ...]
+    stages: tuple[Term, ...]
+    support_types: tuple[Term, ...]
+    sectors: tuple[Term, ...]
+    business_sizes: tuple[Term, ...]
+
+    def terms(self, name: str) -> tuple[Term, ...]:
+        """Return the terms of one taxonomy by its name, e.g. `regions`."""
+        return getattr(self, name)
+
+    def slugs(self, name: str) -> list[str]:
+        """Return the slugs of one taxonomy in display order."""
+        return [term.slug for term in self.terms(name)]
+
+    def label(self, name: str, slug: str) -> str:
+        """Return the label for a slug, or the slug itself when unknown."""
+        if name == "regions" and slug == UK_WIDE:
+            return "UK-wide"
+        return next((term.label for term in self.terms(name) if term.slug == slug), slug)
+
+
+TAXONOMY_NAMES = ("regions", "stages", "support_types", "sectors", "business_sizes")
+
+
+def load_taxonomy(path: Path) -> Taxonomy:
+    """Read the taxonomies file into a Taxonomy."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    return Taxonomy(
+        **{
+            name: tuple(
+                Term(
+                    slug=entry["slug"],
+                    label=entry["label"],
+                    extra=tuple(
+                        (key, str(value))
+                        for key, value in entry.items()
+                        if key not in ("slug", "label")
+                    ),
+                )
+                for entry in raw[name]
+            )
+            for name in TAXONOMY_NAMES
+        }
+    )

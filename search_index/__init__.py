@@ -1,0 +1,24 @@
+"""Whoosh full-text search over start-up support listings, behind a small engine-agnostic API.
+
+Works on plain dicts and ids only; it knows nothing of Flask or the database.
+"""
+
+from .errors import IndexLocked, IndexUnavailable
+from .schema import FACETS, SCHEMA_VERSION
+from .searching import SearchIndex, SearchRequest, SearchResponse
+from .storage import apply_changes, document_count, indexed_ids, read_position, rebuild
+
+__all__ = [
+    "FACETS",
+    "SCHEMA_VERSION",
+    "IndexLocked",
+    "IndexUnavailable",
+    "SearchIndex",
+    "SearchRequest",
+    "SearchResponse",
+    "apply_changes",
+    "document_count",
+    "indexed_ids",
+    "read_position",
+    "rebuild",
+]

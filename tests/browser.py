@@ -1,0 +1,71 @@
+"""Serving the test app on a real port and driving Debian's Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def require_chromium() -> None:
+    """Skip when Chromium is absent, unless CI says a browser is required."""
+    if not CHROMIUM.exists():
+        if os.environ.get("REQUIRE_BROWSER"):
+            pytest.fail("REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
+        pytest.skip("browser tests need Debian's chromium: apt-get install -y chromium")
+
+
+@contextmanager
+def serve(app):
+    """Serve the app on a free local port in a thread; yield its base URL."""
+    app.config["SERVER_NAME"] = None
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+
+
+@contextmanager
+def chromium_page():
+    """A fresh headless Chromium page, closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
+        )
+        try:
+            yield browser.new_page(viewport={"width": 1024, "height": 900})
+        finally:
+            browser.close()
+
+
+def serious_accessibility_violations(page) -> list[str]:
+    """Run axe-core on the page; return serious or critical violations, described."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{violation['id']} ({violation['impact']}): {violation['help']} "
+        f"at {[node['target'] for node in violation['nodes']][:3]}"
+        for violation in results.response["violations"]
+        if violation["impact"] in ("serious", "critical")
+    ]

@@ -1,0 +1,152 @@
+"""Fixtures: a fresh app, database and search index for every test.
+
+The real seed catalogue is loaded once per session into a template (an SQLite file, or a
+PostgreSQL template database when TEST_DATABASE_URL is set) built through the migrations;
+each test gets its own copy of that database and of the index.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from directory import create_app
+from directory.config import database_url
+from directory.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SEED_DIR = ROOT / "seed_data"
+POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+_counter = itertools.count()
+
+
+class Databases:
+    """Creates throwaway databases on SQLite files or on the PostgreSQL server under test."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.postgres = make_url(database_url(POSTGRES_URL)) if POSTGRES_URL else None
+        self.prefix = f"{self.postgres.database}_{os.getpid()}" if self.postgres else ""
+
+    def _admin(self, statement: str) -> None:
+        """Run a statement that must be outside a transaction, on the server's own database."""
+        engine = create_engine(self.postgres, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text(statement))
+        engine.dispose()
+
+    def new(self, template: str | None = None) -> str:
+        """Create an empty database, or a copy of a template; return its URL."""
+        name = f"db{next(_counter)}"
+        if self.postgres is None:
+            path = self.base / f"{name}.sqlite3"
+            if template:
+                shutil.copyfile(make_url(template).database, path)
+            return f"sqlite:///{path}"
+        database = f"{self.prefix}_{name}"
+        source = f" TEMPLATE {make_url(template).database} STRATEGY FILE_COPY" if template else ""
+        self._admin(f'DROP DATABASE IF EXISTS "{database}"')
+        self._admin(f'CREATE DATABASE "{database}"{source}')
+        return self.postgres.set(database=database).render_as_string(hide_password=False)
+
+    def drop(self, url: str) -> None:
+        """Remove a database made by new()."""
+        if self.postgres is not None:
+            self._admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+
+
+def make_app(database: str, index_dir: Path, **overrides):
+    """Create an app for tests on the given database and index directory."""
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "SQLALCHEMY_DATABASE_URI": database,
+            "SEARCH_INDEX_DIR": str(index_dir),
+            "SEED_DATA_DIR": str(SEED_DIR),
+            "SERVER_NAME": "localhost",
+            **overrides,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def databases(tmp_path_factory):
+    """The factory of throwaway databases for this session."""
+    return Databases(tmp_path_factory.mktemp("databases"))
+
+
+@pytest.fixture(scope="session")
+def catalogue_template(databases, tmp_path_factory):
+    """A database migrated and seeded with the real catalogue, and its index, built once."""
+    from flask_migrate import upgrade
+
+    from directory.catalogue.seed import load_catalogue, read_catalogue
+    from directory.search.service import rebuild_index
+
+    url = databases.new()
+    index_dir = tmp_path_factory.mktemp("template-index")
+    app = make_app(url, index_dir)
+    with app.app_context():
+        upgrade()
+        taxonomy = app.extensions["taxonomy"]
+        load_catalogue(db.session, taxonomy, read_catalogue(SEED_DIR, taxonomy))
+        db.session.commit()
+        rebuild_index(str(index_dir))
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["search_index"].close()
+    yield url, index_dir
+    databases.drop(url)
+
+
+@pytest.fixture
+def app(databases, catalogue_template, tmp_path):
+    """A fresh app with its own copy of the seeded database and index."""
+    template_url, template_index = catalogue_template
+    url = databases.new(template=template_url)
+    index_dir = tmp_path / "index"
+    shutil.copytree(template_index, index_dir, symlinks=True)
+    app = make_app(url, index_dir)
+    with app.app_context():
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["search_index"].close()
+    databases.drop(url)
+
+
+@pytest.fixture
+def empty_app(databases, tmp_path):
+    """A fresh app on an empty schema (taxonomy tables included), with no index yet."""
+    url = databases.new()
+    app = make_app(url, tmp_path / "index")
+    with app.app_context():
+        db.create_all()
+        from directory.catalogue.seed import load_taxonomy_tables
+
+        load_taxonomy_tables(db.session, app.extensions["taxonomy"])
+        db.session.commit()
+        yield app
+        db.session.remove()
+        db.engine.dispose()
+    app.extensions["search_index"].close()
+    databases.drop(url)
+
+
+@pytest.fixture
+def client(app):
+    """A test client for the seeded app."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    """A CLI runner for the seeded app."""
+    return app.test_cli_runner()

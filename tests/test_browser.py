@@ -1,0 +1,64 @@
+"""End to end in headless Chromium: the founder's search journey, checked with axe-core."""
+
+import re
+
+import pytest
+
+from tests.browser import chromium_page, require_chromium, serious_accessibility_violations, serve
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def base_url(app):
+    """The seeded app served on a real port."""
+    require_chromium()
+    with serve(app) as url:
+        yield url
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violations on the page."""
+    assert serious_accessibility_violations(page) == [], page.url
+
+
+def test_founder_searches_filters_and_opens_a_listing(base_url):
+    with chromium_page() as page:
+        page.goto(base_url + "/")
+        assert page.title() == "Start-up Support Directory"
+        assert_accessible(page)
+
+        page.get_by_label("Search for support").fill("incubator")
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"/search\?q=incubator"))
+        count = page.locator("#result-count")
+        assert re.match(r"\d+ results? for ‘incubator’", count.inner_text())
+        assert_accessible(page)
+
+        page.get_by_text("Region", exact=False).first.click()  # opens the Region filter
+        page.locator("label[for='region-north-east']").click()
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"region=north-east"))
+        assert page.locator("#region-north-east").is_checked()
+        first = page.locator("#results .app-result__title a").first
+        name = first.inner_text()
+        assert_accessible(page)
+
+        first.click()
+        page.wait_for_url(re.compile(r"/listings/"))
+        assert page.locator("h1").inner_text() == name
+        assert page.get_by_text("How to apply").is_visible()
+        assert_accessible(page)
+
+
+def test_zero_results_offer_a_way_out_on_a_phone(base_url):
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 375, "height": 740})
+        page.goto(base_url + "/search?q=sunderland&region=wales")
+        assert page.locator("#result-count").inner_text().startswith("0 results")
+        assert_accessible(page)
+        page.get_by_role("link", name="Remove the region filter").click()
+        page.wait_for_url(re.compile(r"q=sunderland"))
+        assert not page.locator("#result-count").inner_text().startswith("0 ")
+        # Nothing overflows sideways on a phone.
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

@@ -1,0 +1,137 @@
+"""The outbox keeps the index in step; a failing index degrades search, never breaks it."""
+
+import os
+from pathlib import Path
+
+from sqlalchemy import func, select
+from whoosh.index import open_dir
+
+from directory.extensions import db
+from directory.search.models import SearchOutbox
+from tests.helpers import api_search, listing, page_text, result_count
+
+
+def outbox_count() -> int:
+    """Rows in the search outbox."""
+    return db.session.scalar(select(func.count()).select_from(SearchOutbox))
+
+
+def current_generation(app) -> Path:
+    """The index generation directory the `current` link points at."""
+    return Path(app.config["SEARCH_INDEX_DIR"], "current").resolve()
+
+
+def test_a_listing_change_writes_the_outbox_in_the_same_transaction(app):
+    before = outbox_count()
+    found = listing("start-up-loans")
+    found.name = "Start Up Loans renamed"
+    db.session.rollback()
+    assert outbox_count() == before  # rolled back together
+    found = listing("start-up-loans")
+    found.name = "Start Up Loans renamed"
+    db.session.commit()
+    rows = db.session.scalars(select(SearchOutbox).where(SearchOutbox.id > 0)).all()
+    assert found.id in {row.listing_id for row in rows[before:]}
+
+
+def test_sync_makes_an_edit_searchable(app, client):
+    found = listing("start-up-loans")
+    found.summary = "Government-backed finance for zanzibarian founders."
+    db.session.commit()
+    assert api_search(client, q="zanzibarian")["total"] == 0  # not yet applied
+    result = app.test_cli_runner().invoke(args=["search", "sync"])
+    assert result.exit_code == 0, result.output
+    assert [r["slug"] for r in api_search(client, q="zanzibarian")["results"]] == ["start-up-loans"]
+
+
+def test_sync_removes_unpublished_and_deleted_listings(app, client):
+    draft = listing("start-up-loans")
+    draft.moderation_state = "draft"
+    gone = listing("knowledge-transfer-partnerships")
+    db.session.delete(gone)
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["search", "sync"])
+    slugs = {r["slug"] for r in api_search(client, per_page=100, q="loan")["results"]}
+    assert "start-up-loans" not in slugs
+    assert api_search(client, q="knowledge transfer partnership")["total"] == 0 or all(
+        r["slug"] != "knowledge-transfer-partnerships"
+        for r in api_search(client, q="knowledge transfer partnership")["results"]
+    )
+    check = app.test_cli_runner().invoke(args=["search", "check"])
+    assert check.exit_code == 0 and "matches the database" in check.output
+
+
+def test_organisation_rename_reaches_its_listings(app, client):
+    organisation = listing("start-up-loans").organisation
+    organisation.name = "Quuxly Bank"
+    db.session.commit()
+    app.test_cli_runner().invoke(args=["search", "sync"])
+    assert "start-up-loans" in {r["slug"] for r in api_search(client, q="quuxly")["results"]}
+
+
+def test_check_reports_a_mismatch_and_fails(app):
+    found = listing("start-up-loans")
+    found.moderation_state = "draft"
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    assert result.exit_code == 1
+    assert f"in the index but not public: 1 id(s): {found.id}" in result.output
+
+
+def test_rebuild_swaps_in_a_fresh_generation(app, client):
+    old = current_generation(app)
+    found = listing("start-up-loans")
+    found.summary = "Finance for quokkafied founders."
+    db.session.commit()
+    result = app.test_cli_runner().invoke(args=["search", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert current_generation(app) != old and not old.exists()
+    assert api_search(client, q="quokkafied")["total"] == 1
+
+
+def test_missing_index_falls_back_to_the_database(app, client):
+    Path(app.config["SEARCH_INDEX_DIR"], "current").unlink()
+    app.extensions["search_index"].close()
+    response = client.get("/search?q=loan&region=wales")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Search is running in a simpler mode" in page_text(page)
+    assert result_count(page) > 0
+    body = api_search(client, q="loan", region="wales")
+    assert body["degraded"] is True and body["total"] == result_count(page)
+    sync = app.test_cli_runner().invoke(args=["search", "sync"])
+    assert sync.exit_code == 1 and "flask search rebuild" in sync.output
+
+
+def test_corrupt_index_falls_back_to_the_database(app, client):
+    app.extensions["search_index"].close()
+    for path in current_generation(app).iterdir():
+        if path.suffix in (".seg", ".toc"):
+            path.write_bytes(b"not a whoosh file")
+    response = client.get("/search?q=loan")
+    assert response.status_code == 200
+    assert "Search is running in a simpler mode" in page_text(response.get_data(as_text=True))
+
+
+def test_a_locked_index_never_fails_a_committed_edit(app, client):
+    writer = open_dir(str(current_generation(app))).writer()
+    try:
+        found = listing("start-up-loans")
+        found.summary = "Loans for wombatish founders."
+        db.session.commit()  # the edit commits whatever the index is doing
+        result = app.test_cli_runner().invoke(args=["search", "sync"])
+        assert result.exit_code == 1 and "lock" in result.output.lower()
+        assert client.get("/search?q=loan").status_code == 200
+    finally:
+        writer.cancel()
+    assert listing("start-up-loans").summary == "Loans for wombatish founders."
+    assert app.test_cli_runner().invoke(args=["search", "sync"]).exit_code == 0
+    assert api_search(client, q="wombatish")["total"] == 1
+
+
+def test_index_directory_holds_only_the_current_generation_after_rebuilds(app):
+    runner = app.test_cli_runner()
+    for _ in range(3):
+        assert runner.invoke(args=["search", "rebuild"]).exit_code == 0
+    generations = os.listdir(Path(app.config["SEARCH_INDEX_DIR"], "generations"))
+    assert generations == [current_generation(app).name]
