@@ -69,6 +69,15 @@ def filter_description(facet: str, value: str | None = None) -> str:
     return f"the ‘{label}’ {noun} filter"
 
 
+def facet_terms(taxonomy_name: str, counts: dict[str, int], selected) -> list:
+    """Terms worth offering as filters: those with results, and those already chosen."""
+    return [
+        term
+        for term in taxonomy().terms(taxonomy_name)
+        if counts.get(term.slug, 0) > 0 or term.slug in selected
+    ]
+
+
 def init_app(app: Flask) -> None:
     """Register filters and globals on the app's Jinja environment."""
     app.jinja_env.filters.update(money=money, long_date=long_date)
@@ -77,6 +86,7 @@ def init_app(app: Flask) -> None:
         search_url=search_url,
         taxonomy=taxonomy,
         filter_description=filter_description,
+        facet_terms=facet_terms,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

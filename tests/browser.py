@@ -53,7 +53,19 @@ def chromium_page():
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            yield browser.new_page(viewport={"width": 1024, "height": 900})
+            page = browser.new_page(viewport={"width": 1024, "height": 900})
+            # Any script error on our pages is a bug: collect them for the test to check.
+            page.errors = []
+            page.on("pageerror", lambda error: page.errors.append(str(error)))
+            # GOV.UK Frontend reports a broken component with console.log("ElementError: ...").
+            page.on(
+                "console",
+                lambda message: (
+                    (message.type == "error" or "Error" in message.text)
+                    and page.errors.append(message.text)
+                ),
+            )
+            yield page
         finally:
             browser.close()
 

@@ -18,8 +18,9 @@ def base_url(app):
 
 
 def assert_accessible(page) -> None:
-    """No serious or critical axe-core violations on the page."""
+    """No serious or critical axe-core violations, and no script errors, on the page."""
     assert serious_accessibility_violations(page) == [], page.url
+    assert page.errors == [], page.url
 
 
 def test_founder_searches_filters_and_opens_a_listing(base_url):
@@ -62,3 +63,6 @@ def test_zero_results_offer_a_way_out_on_a_phone(base_url):
         assert not page.locator("#result-count").inner_text().startswith("0 ")
         # Nothing overflows sideways on a phone.
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+        page.goto(base_url + "/search?q=qqqqzzzz")  # nothing at all matches: no filters to offer
+        assert page.locator("#result-count").inner_text().startswith("0 results")
+        assert_accessible(page)

@@ -6,6 +6,7 @@ from datetime import date
 import pytest
 
 from directory.extensions import db
+from directory.search.documents import search_document
 from tests.helpers import api_search, listing, page_text, result_count, result_slugs
 
 
@@ -18,9 +19,10 @@ def all_results(client, **params) -> list[dict]:
 
 def text_of(slug: str) -> str:
     """A listing's searchable words, lower-cased."""
-    found = listing(slug)
+    document = search_document(listing(slug))
     return " ".join(
-        [found.name, found.organisation.name, found.summary, found.description, *found.tags]
+        [document[key] for key in ("name", "organisation", "summary", "description")]
+        + document["tags"]
     ).lower()
 
 

@@ -12,7 +12,15 @@ def search_document(listing: Listing) -> dict:
         "organisation": listing.organisation.name,
         "summary": listing.summary,
         "description": listing.description,
-        "tags": list(listing.tags or []),
+        # Founders search in the taxonomy's words ("incubator", "loans", "Wales") and by town,
+        # so those labels are searchable alongside the listing's own tags.
+        "tags": [
+            *(listing.tags or []),
+            *(term.label for term in listing.support_types),
+            *(term.label for term in listing.sectors if term.slug != "any"),
+            *(["UK-wide"] if listing.uk_wide else [term.label for term in listing.regions]),
+            *(location.town for location in listing.locations),
+        ],
         "support_types": [term.slug for term in listing.support_types],
         "stages": [term.slug for term in listing.stages],
         "sectors": [term.slug for term in listing.sectors],
@@ -20,5 +28,4 @@ def search_document(listing: Listing) -> dict:
         "status": listing.status,
         "deadline": listing.deadline,
         "application_status": listing.application_status,
-        "towns": [location.town for location in listing.locations],
     }
