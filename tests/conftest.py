@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -106,6 +107,20 @@ def catalogue_template(databases, tmp_path_factory):
     databases.drop(url)
 
 
+@contextmanager
+def running_app(databases, url: str, index_dir: Path):
+    """An app inside its context on a database made by `databases`, cleaned up afterwards."""
+    app = make_app(url, index_dir)
+    try:
+        with app.app_context():
+            yield app
+            db.session.remove()
+            db.engine.dispose()
+    finally:
+        app.extensions["search_index"].close()
+        databases.drop(url)
+
+
 @pytest.fixture
 def app(databases, catalogue_template, tmp_path):
     """A fresh app with its own copy of the seeded database and index."""
@@ -113,31 +128,20 @@ def app(databases, catalogue_template, tmp_path):
     url = databases.new(template=template_url)
     index_dir = tmp_path / "index"
     shutil.copytree(template_index, index_dir, symlinks=True)
-    app = make_app(url, index_dir)
-    with app.app_context():
+    with running_app(databases, url, index_dir) as app:
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["search_index"].close()
-    databases.drop(url)
 
 
 @pytest.fixture
 def empty_app(databases, tmp_path):
     """A fresh app on an empty schema (taxonomy tables included), with no index yet."""
-    url = databases.new()
-    app = make_app(url, tmp_path / "index")
-    with app.app_context():
-        db.create_all()
-        from directory.catalogue.seed import load_taxonomy_tables
+    from directory.catalogue.seed import load_taxonomy_tables
 
+    with running_app(databases, databases.new(), tmp_path / "index") as app:
+        db.create_all()
         load_taxonomy_tables(db.session, app.extensions["taxonomy"])
         db.session.commit()
         yield app
-        db.session.remove()
-        db.engine.dispose()
-    app.extensions["search_index"].close()
-    databases.drop(url)
 
 
 @pytest.fixture

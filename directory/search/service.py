@@ -159,17 +159,7 @@ def listings_in_order(ids: list[str]) -> list[Listing]:
     if not ids:
         return []
     wanted = [int(listing_id) for listing_id in ids]
-    rows = db.session.scalars(
-        select(Listing)
-        .where(Listing.id.in_(wanted), Listing.moderation_state == "published")
-        .options(
-            selectinload(Listing.organisation),
-            selectinload(Listing.regions),
-            selectinload(Listing.stages),
-            selectinload(Listing.support_types),
-            selectinload(Listing.sectors),
-        )
-    )
+    rows = db.session.scalars(public_listings_query().where(Listing.id.in_(wanted)))
     by_id = {listing.id: listing for listing in rows}
     return [by_id[listing_id] for listing_id in wanted if listing_id in by_id]
 
