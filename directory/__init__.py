@@ -90,11 +90,12 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Add the grouped CLI commands: seed, search."""
-    from directory.catalogue.cli import seed_cli
+    """Add the grouped CLI commands: seed, catalogue, search."""
+    from directory.catalogue.cli import catalogue_cli, seed_cli
     from directory.search.cli import search_cli
 
     app.cli.add_command(seed_cli)
+    app.cli.add_command(catalogue_cli)
     app.cli.add_command(search_cli)
 
 

@@ -7,6 +7,12 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from directory.catalogue.coverage import (
+    coverage,
+    coverage_shortfalls,
+    coverage_table,
+    duplicate_problems,
+)
 from directory.catalogue.seed import CatalogueInvalid, load_catalogue, read_catalogue
 from directory.extensions import db
 from directory.search.service import rebuild_index
@@ -45,3 +51,43 @@ def load_command(no_index: bool) -> None:
     if not no_index:
         count = rebuild_index(current_app.config["SEARCH_INDEX_DIR"])
         click.echo(f"search index rebuilt: {count} listings")
+
+
+@click.group("catalogue", help="Check and maintain the real catalogue in seed_data/.")
+def catalogue_cli() -> None:
+    """Group of catalogue commands."""
+
+
+@catalogue_cli.command("check", help="Validate seed_data/, find duplicates, print coverage.")
+@click.option("--strict/--no-strict", default=True, show_default=True,
+              help="Fail when the coverage targets are not met.")  # fmt: skip
+@with_appcontext
+def check_command(strict: bool) -> None:
+    """Exit non-zero on any invalid record, duplicate, or (with --strict) coverage shortfall."""
+    taxonomy = current_app.extensions["taxonomy"]
+    try:
+        catalogue = read_catalogue(Path(current_app.config["SEED_DATA_DIR"]), taxonomy)
+    except CatalogueInvalid as invalid:
+        for problem in invalid.problems:
+            click.echo(f"error: {problem}", err=True)
+        raise click.ClickException(f"{len(invalid.problems)} invalid record(s)") from None
+    errors = [f"error: {problem}" for problem in duplicate_problems(catalogue)]
+    result = coverage(catalogue, taxonomy)
+    regions = [term.label for term in taxonomy.regions]
+    click.echo(f"{len(catalogue.listings)} listings ({result.total} not closed), "
+               f"{len(catalogue.organisations)} organisations\n")  # fmt: skip
+    click.echo("Region x stage (region-specific listings; UK-wide ones serve every region)")
+    click.echo(coverage_table(result.region_stage, taxonomy.slugs("stages"), regions))
+    click.echo("\nRegion x support type")
+    click.echo(coverage_table(result.region_support, taxonomy.slugs("support_types"), regions))
+    click.echo("\nListings per sector (sector-agnostic ones count for every sector)")
+    for term in taxonomy.sectors[1:]:
+        click.echo(f"  {term.label:<48}{result.by_sector[term.slug]:>5}")
+    shortfalls = coverage_shortfalls(result, taxonomy)
+    for line in errors:
+        click.echo(line, err=True)
+    for shortfall in shortfalls:
+        click.echo(f"{'error' if strict else 'note'}: coverage: {shortfall}", err=True)
+    if errors or (strict and shortfalls):
+        raise SystemExit(1)
+    click.echo("\ncatalogue check passed")
