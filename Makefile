@@ -20,6 +20,7 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed ## Create .venv and install the project with its test tools
 
 run: install ## Set up the database and index under instance/, then serve http://127.0.0.1:5000
+	$(BIN)/flask geo build
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -36,6 +37,7 @@ fmt: install ## Format and fix style with ruff
 	$(BIN)/ruff check --fix .
 
 seed: install ## Load seed_data/ into the database (idempotent) and rebuild the index
+	$(BIN)/flask geo build
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed load
 

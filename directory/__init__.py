@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
 
 from directory import config as configuration
-from directory.extensions import db, migrate
+from directory.extensions import csrf, db, limiter, login_manager, migrate
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(configuration.from_environment(Path(app.instance_path)))
     if test_config:
         app.config.from_mapping(test_config)
+    if app.debug and "SESSION_COOKIE_SECURE" not in os.environ:
+        # A debug server is plain http on this machine: Secure cookies would never come back.
+        app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
 
@@ -56,11 +60,21 @@ def register_security(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, the taxonomy and the search index to the app."""
+    from directory import geo, models  # noqa: F401  (models: for the metadata and Alembic)
+    from directory.accounts.services import load_session_user
     from directory.search import outbox  # noqa: F401  (registers the outbox listener)
     from directory.search.service import IndexHolder
     from directory.taxonomy import load_taxonomy
 
     db.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = "Sign in to continue."
+    # "strong": a session whose address or browser changes is ended, not just marked fresh.
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_session_user)
     # Batch mode lets Alembic alter tables on SQLite by copying them.
     migrate.init_app(
         app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
@@ -69,17 +83,26 @@ def register_extensions(app: Flask) -> None:
         Path(app.config["SEED_DATA_DIR"]) / "taxonomies.yaml"
     )
     app.extensions["search_index"] = IndexHolder(app.config["SEARCH_INDEX_DIR"])
+    geo.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per domain."""
+    from directory.accounts.views import blueprint as accounts
+    from directory.admin.views import blueprint as admin
     from directory.api.views import blueprint as api
     from directory.catalogue.views import blueprint as catalogue
+    from directory.geo.views import blueprint as geo
     from directory.main.views import blueprint as main
+    from directory.manage.views import blueprint as manage
+    from directory.moderation.views import blueprint as moderation
     from directory.search.views import blueprint as search
 
-    for blueprint in (main, search, catalogue, api):
+    for blueprint in (main, search, catalogue, api, accounts, manage, moderation, admin, geo):
         app.register_blueprint(blueprint)
+    # The JSON API changes nothing and takes no cookies' authority, so it needs no CSRF token.
+    csrf.exempt(api)
+    csrf.exempt(geo)
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -90,13 +113,17 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    """Add the grouped CLI commands: seed, catalogue, search."""
+    """Add the grouped CLI commands: seed, catalogue, search, users."""
+    from directory.accounts.cli import users_cli
     from directory.catalogue.cli import catalogue_cli, seed_cli
+    from directory.geo.cli import geo_cli
     from directory.search.cli import search_cli
 
+    app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(search_cli)
+    app.cli.add_command(geo_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,5 +1,7 @@
 """Security headers on every response (DESIGN section 9)."""
 
+from urllib.parse import unquote, urlsplit
+
 from flask import Flask, request
 
 # Everything is served from this service: no inline script, no third-party assets.
@@ -32,3 +34,20 @@ def init_app(app: Flask) -> None:
                 "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
             )
         return response
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Follow `next` only to a relative path on this site; anything else goes to default."""
+    if not target:
+        return default
+    decoded = unquote(target)
+    # Browsers treat backslashes as slashes and drop tabs and newlines, so "/\\evil" and
+    # "/%09/evil" would leave the site; refuse them, encoded or not.
+    if any(char in decoded for char in "\\\t\r\n\x00") or any(ord(c) < 32 for c in decoded):
+        return default
+    if not decoded.startswith("/") or decoded.startswith("//"):
+        return default
+    parts = urlsplit(decoded)
+    if parts.scheme or parts.netloc:
+        return default
+    return target

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Mapping
+import struct
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from whoosh import columns, fields, formats
@@ -19,7 +20,7 @@ from whoosh.lang.porter import stem
 
 # Bump when the schema or analysis changes: an index built by another version is treated as
 # missing (read_position returns None, searching raises IndexUnavailable) so it gets rebuilt.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 FACETS = ("region", "stage", "support", "sector", "status")
 
@@ -104,7 +105,22 @@ SCHEMA = fields.Schema(
     # Sort keys live in columns only: reading a column is far cheaper than stored fields.
     name_sort=fields.COLUMN(columns.VarBytesColumn()),
     deadline=fields.COLUMN(columns.NumericColumn("i", default=0)),
+    # Where the listing is: (latitude, longitude) pairs packed as doubles; empty when it has no
+    # place (UK-wide or online only). Near-me search reads this column once per searcher.
+    points=fields.COLUMN(columns.VarBytesColumn()),
 )
+
+_POINT = struct.Struct("<dd")
+
+
+def pack_points(points: Iterable[tuple[float, float]] | None) -> bytes:
+    """Pack (latitude, longitude) pairs for the points column."""
+    return b"".join(_POINT.pack(float(lat), float(lon)) for lat, lon in points or ())
+
+
+def unpack_points(packed: bytes) -> list[tuple[float, float]]:
+    """The (latitude, longitude) pairs of a points column value."""
+    return list(_POINT.iter_unpack(packed)) if packed else []
 
 
 def _join_values(values: Any) -> str:
@@ -140,6 +156,7 @@ def to_fields(document: Mapping[str, Any]) -> dict[str, Any]:
         "name_sort": name_key(texts["name"]),
         # 0 means "no deadline"; every real date has a positive ordinal.
         "deadline": deadline.toordinal() if deadline else 0,
+        "points": pack_points(document.get("points")),
     }
     for facet, source in FACET_SOURCES.items():
         record[facet] = _join_values(document.get(source))

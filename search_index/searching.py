@@ -11,12 +11,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import IndexUnavailable
+from .nearby import MAX_RADIUS_KM, PointIndex
 from .query import Clause, QueryWord, SynonymTable, parse
-from .schema import FACETS, REGIONS, TEXT_FIELDS, UK_WIDE, stem_word
+from .schema import FACETS, REGIONS, TEXT_FIELDS, UK_WIDE, stem_word, unpack_points
 from .storage import current_generation, open_generation
 from .synonyms import DEFAULT_SYNONYMS
 
-SORTS = ("relevance", "deadline")
+SORTS = ("relevance", "deadline", "distance")
 
 # Ordered pages are found by walking a precomputed sort order; blocks of this many documents
 # are skipped wholesale when they hold no result, so sparse results stay cheap.
@@ -35,17 +36,29 @@ _BIT_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 _NONZERO_BYTE = re.compile(rb"[^\x00]")
 # Term weights are rounded to integers at this resolution so scores can be summed bit-sliced.
 _SCORE_SCALE = 4
+# Serving the searcher's own region counts as much as the query word in the name twice over.
+_REGION_BONUS = 2 * round(max(boost for _field, boost in TEXT_FIELDS) * _SCORE_SCALE)
 
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """What the user asked for: text, facet filters, sort order and page."""
+    """What the user asked for: text, facet filters, sort order and page.
+
+    With `near` (latitude, longitude) only documents with a point within `radius_km` are
+    results, each with its distance; matching documents without any point (UK-wide or online)
+    come back separately as `elsewhere`. `prefer_region` ranks documents serving that region
+    first (and limits `elsewhere` to that region and UK-wide ones).
+    """
 
     text: str = ""
     filters: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     sort: str = "relevance"
     page: int = 1
     per_page: int = 20
+    near: tuple[float, float] | None = None
+    radius_km: float = 25.0
+    prefer_region: str | None = None
+    elsewhere_limit: int = 5
 
     def __post_init__(self) -> None:
         unknown = set(self.filters) - set(FACETS)
@@ -55,6 +68,15 @@ class SearchRequest:
             raise ValueError(f"sort must be one of {SORTS}, not {self.sort!r}")
         if self.page < 1 or self.per_page < 1:
             raise ValueError("page and per_page must be at least 1")
+        if self.sort == "distance" and self.near is None:
+            raise ValueError("sorting by distance needs a point to measure from (near)")
+        if not 0 < self.radius_km <= MAX_RADIUS_KM:
+            raise ValueError(f"radius_km must be above 0 and at most {MAX_RADIUS_KM:g}")
+        if self.near is not None:
+            lat, lon = (float(value) for value in self.near)
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValueError(f"near is not a latitude and longitude: {self.near!r}")
+            object.__setattr__(self, "near", (lat, lon))
         # A bare string would otherwise be read as a tuple of its characters.
         filters = {
             name: (values,) if isinstance(values, str) else tuple(values)
@@ -71,6 +93,11 @@ class SearchResponse:
     ids: list[str]
     facets: dict[str, dict[str, int]]
     suggestion: str | None
+    # With near: the distance in km of each result in ids, and the matching documents that
+    # have no point (UK-wide, online), counted and listed apart.
+    distances: list[float] = field(default_factory=list)
+    elsewhere_total: int = 0
+    elsewhere_ids: list[str] = field(default_factory=list)
 
 
 def _docnums_of(mask: int, nbytes: int) -> list[int]:
@@ -147,6 +174,7 @@ class _Snapshot:
         self._count_masks: dict[str, dict[str, int]] | None = None
         self._orders: dict[str, tuple[list[int], list[int]]] = {}
         self._name_rank: list[int] | None = None
+        self._points: tuple[PointIndex, int] | None = None
         with ix.storage.guard():
             self.searcher = ix.searcher()
             try:
@@ -267,6 +295,24 @@ class _Snapshot:
             mask |= masks.get(UK_WIDE, 0)
         return mask
 
+    # Places
+
+    def points(self) -> tuple[PointIndex, int]:
+        """The point index, and the mask of documents that have at least one point."""
+        with self._lock:
+            if self._points is None:
+                reader = self.searcher.reader()
+                column = list(reader.column_reader("points", translate=False)) if self.size else []
+                entries = []
+                located = []
+                for docnum in self.live_docs:
+                    points = unpack_points(column[docnum])
+                    if points:
+                        located.append(docnum)
+                        entries.extend((docnum, lat, lon) for lat, lon in points)
+                self._points = (PointIndex(entries), _mask_of(located, self.size))
+            return self._points
+
     # Ordering
 
     def name_rank(self) -> list[int]:
@@ -323,11 +369,16 @@ class _Snapshot:
                         return page
         return page
 
-    def ranked_page(self, clauses: list[Clause], results: int, start: int, stop: int) -> list[int]:
-        """Docnums of results[start:stop] by relevance to the clauses, ties by name."""
+    def ranked_page(
+        self, clauses: list[Clause], results: int, start: int, stop: int, preferred: int = 0
+    ) -> list[int]:
+        """Docnums of results[start:stop] by relevance to the clauses (and a bonus for the
+        preferred documents), ties by name."""
         planes: list[int] = []
         for mask, weight in self._term_weights(clauses):
             _add_to_planes(planes, mask & results, weight)
+        if preferred:
+            _add_to_planes(planes, preferred & results, _REGION_BONUS)
         above, tied, wanted = _split_top(planes, results, stop)
         nbytes = (self.size + 7) // 8
         plane_bytes = [plane.to_bytes(nbytes, "little") for plane in planes]
@@ -467,6 +518,39 @@ def _facet_counts(
     return facets
 
 
+def _page(
+    snapshot: _Snapshot,
+    request: SearchRequest,
+    clauses: list[Clause],
+    results: int,
+    start: int,
+    stop: int,
+    preferred: int,
+    distances: dict[int, float] | None,
+) -> list[int]:
+    """Docnums of results[start:stop] in the order the request asks for."""
+    if request.sort == "distance" and distances is not None:
+        rank = snapshot.name_rank()
+        ordered = sorted(
+            _docnums_of(results, (snapshot.size + 7) // 8),
+            key=lambda docnum: (distances[docnum], rank[docnum]),
+        )
+        return ordered[start:stop]
+    if request.sort == "relevance" and clauses:
+        return snapshot.ranked_page(clauses, results, start, stop, preferred)
+    kind = "deadline" if request.sort == "deadline" else "name"
+    if not preferred:
+        return snapshot.ordered_page(kind, results, start, stop)
+    # Documents serving the preferred region first, each group in its own order.
+    first = results & preferred
+    count = first.bit_count()
+    page = snapshot.ordered_page(kind, first, start, stop) if start < count else []
+    if stop > count:
+        rest = results & ~preferred
+        page += snapshot.ordered_page(kind, rest, max(0, start - count), stop - count)
+    return page
+
+
 def _run(snapshot: _Snapshot, request: SearchRequest, synonyms: SynonymTable) -> SearchResponse:
     clauses = parse(request.text, synonyms)
     matches, corrections = _match_text(snapshot, clauses, synonyms)
@@ -475,26 +559,50 @@ def _run(snapshot: _Snapshot, request: SearchRequest, synonyms: SynonymTable) ->
         for facet, values in request.filters.items()
         if values
     }
-    results = matches
+    filtered = matches
     for mask in filter_masks.values():
-        results &= mask
+        filtered &= mask
+    preferred = 0
+    if request.prefer_region:
+        preferred = snapshot.facet_masks()["region"].get(request.prefer_region, 0)
+
+    distances: dict[int, float] | None = None
+    counted = matches
+    results = filtered
+    elsewhere: list[int] = []
+    elsewhere_total = 0
+    if request.near is not None:
+        point_index, located = snapshot.points()
+        distances = point_index.within(*request.near, request.radius_km)
+        nearby = _mask_of(distances, snapshot.size)
+        counted = matches & nearby
+        results = filtered & nearby
+        unplaced = filtered & snapshot.live & ~located
+        if request.prefer_region:
+            unplaced &= snapshot.filter_mask("region", (request.prefer_region,))
+        elsewhere_total = unplaced.bit_count()
+        elsewhere_request = SearchRequest(text=request.text, sort="relevance")
+        elsewhere = _page(
+            snapshot, elsewhere_request, clauses, unplaced, 0, request.elsewhere_limit,
+            preferred, None,
+        )  # fmt: skip
     total = results.bit_count()
 
     start = (request.page - 1) * request.per_page
     stop = start + request.per_page
-    if start >= total:
-        docnums: list[int] = []
-    elif request.sort == "deadline":
-        docnums = snapshot.ordered_page("deadline", results, start, stop)
-    elif clauses:
-        docnums = snapshot.ranked_page(clauses, results, start, stop)
-    else:
-        docnums = snapshot.ordered_page("name", results, start, stop)
+    docnums = (
+        []
+        if start >= total
+        else _page(snapshot, request, clauses, results, start, stop, preferred, distances)
+    )
     return SearchResponse(
         total=total,
         ids=[snapshot.document_id(docnum) for docnum in docnums],
-        facets=_facet_counts(snapshot, matches, filter_masks),
+        facets=_facet_counts(snapshot, counted, filter_masks),
         suggestion=_suggestion(request.text, corrections),
+        distances=[round(distances[docnum], 2) for docnum in docnums] if distances else [],
+        elsewhere_total=elsewhere_total,
+        elsewhere_ids=[snapshot.document_id(docnum) for docnum in elsewhere],
     )
 
 

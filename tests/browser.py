@@ -44,8 +44,8 @@ def serve(app):
 
 
 @contextmanager
-def chromium_page():
-    """A fresh headless Chromium page, closed afterwards."""
+def chromium_pages(count: int):
+    """Fresh headless Chromium pages, each in its own browser context (its own cookies)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -53,21 +53,32 @@ def chromium_page():
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )
         try:
-            page = browser.new_page(viewport={"width": 1024, "height": 900})
-            # Any script error on our pages is a bug: collect them for the test to check.
-            page.errors = []
-            page.on("pageerror", lambda error: page.errors.append(str(error)))
-            # GOV.UK Frontend reports a broken component with console.log("ElementError: ...").
-            page.on(
-                "console",
-                lambda message: (
-                    (message.type == "error" or "Error" in message.text)
-                    and page.errors.append(message.text)
-                ),
-            )
-            yield page
+            yield [_watched_page(browser) for _ in range(count)]
         finally:
             browser.close()
+
+
+@contextmanager
+def chromium_page():
+    """One fresh headless Chromium page."""
+    with chromium_pages(1) as (page,):
+        yield page
+
+
+def _watched_page(browser):
+    """A page that collects script errors for the test to check."""
+    page = browser.new_context(viewport={"width": 1024, "height": 900}).new_page()
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    # GOV.UK Frontend reports a broken component with console.log("ElementError: ...").
+    page.on(
+        "console",
+        lambda message: (
+            (message.type == "error" or "Error" in message.text)
+            and page.errors.append(message.text)
+        ),
+    )
+    return page
 
 
 def serious_accessibility_violations(page) -> list[str]:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -22,7 +23,8 @@ from directory.config import database_url
 from directory.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_DIR = ROOT / "seed_data"
+# TEST_SEED_DATA_DIR lets a developer test against another copy of the catalogue.
+SEED_DIR = Path(os.environ.get("TEST_SEED_DATA_DIR", ROOT / "seed_data"))
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 _counter = itertools.count()
 
@@ -62,9 +64,21 @@ class Databases:
             self._admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
+class FreshContextClient(FlaskClient):
+    """A test client whose every request gets its own app context, as in a real server.
+
+    Tests keep an app context open for their own database work; without this, requests would
+    share its `g` (Flask-Login's cached user, Flask-WTF's CSRF token) and its database session.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+
 def make_app(database: str, index_dir: Path, **overrides):
     """Create an app for tests on the given database and index directory."""
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test-secret",
@@ -72,9 +86,28 @@ def make_app(database: str, index_dir: Path, **overrides):
             "SEARCH_INDEX_DIR": str(index_dir),
             "SEED_DATA_DIR": str(SEED_DIR),
             "SERVER_NAME": "localhost",
+            "MAIL_OUTBOX_DIR": str(Path(index_dir).parent / "outbox"),
             **overrides,
         }
     )
+    app.test_client_class = FreshContextClient
+    return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def geo_lookup(tmp_path_factory):
+    """A small postcode and place lookup (tests/geo_lookup.py), built once for every app."""
+    from tests.geo_lookup import build_test_lookup
+
+    path = build_test_lookup(tmp_path_factory.mktemp("geo") / "geo.sqlite3")
+    previous = os.environ.get("GEO_LOOKUP_PATH")
+    # Apps read it from the environment, so every app in the session uses this lookup.
+    os.environ["GEO_LOOKUP_PATH"] = str(path)
+    yield path
+    if previous is None:
+        os.environ.pop("GEO_LOOKUP_PATH", None)
+    else:
+        os.environ["GEO_LOOKUP_PATH"] = previous
 
 
 @pytest.fixture(scope="session")

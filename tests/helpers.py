@@ -31,8 +31,9 @@ def page_text(html: str) -> str:
 
 
 def listing(slug: str) -> Listing:
-    """Load a listing by slug."""
-    return db.session.scalars(select(Listing).filter_by(slug=slug)).one()
+    """Load a listing by slug, fresh from the database (requests use their own sessions)."""
+    query = select(Listing).filter_by(slug=slug).execution_options(populate_existing=True)
+    return db.session.scalars(query).one()
 
 
 def api_search(client, **params) -> dict:
@@ -40,3 +41,39 @@ def api_search(client, **params) -> dict:
     response = client.get("/api/v1/search", query_string=params)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()
+
+
+CSRF_INPUT = re.compile(r'<input[^>]*name="csrf_token"[^>]*>')
+
+
+def csrf_token(client, path: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    html = client.get(path).get_data(as_text=True)
+    field = CSRF_INPUT.search(html)
+    assert field, f"no CSRF token on {path}"
+    return re.search(r'value="([^"]+)"', field.group(0)).group(1)
+
+
+def post_form(client, path: str, data: dict | None = None, form_page: str | None = None, **kwargs):
+    """POST a form the way a browser would, with the CSRF token from its page."""
+    token = csrf_token(client, form_page or path)
+    return client.post(path, data={"csrf_token": token, **(data or {})}, **kwargs)
+
+
+PASSWORD = "plum kettle harbour"
+
+
+def make_user(email: str, roles: tuple[str, ...] = (), password: str = PASSWORD):
+    """An active user with roles, committed."""
+    from directory.accounts.services import create_user
+
+    user = create_user(email, password, roles=roles)
+    db.session.commit()
+    return user
+
+
+def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None = None):
+    """Sign in through the login form; returns the response (not followed)."""
+    path = "/account/login" + (f"?next={next_url}" if next_url else "")
+    credentials = {"email": email, "password": password}
+    return post_form(client, path, credentials, form_page="/account/login")

@@ -66,3 +66,33 @@ def test_zero_results_offer_a_way_out_on_a_phone(base_url):
         page.goto(base_url + "/search?q=qqqqzzzz")  # nothing at all matches: no filters to offer
         assert page.locator("#result-count").inner_text().startswith("0 results")
         assert_accessible(page)
+
+
+def test_founder_searches_near_a_postcode_and_picks_a_town(base_url):
+    with chromium_page() as page:
+        page.goto(base_url + "/search")
+        page.get_by_label("Near postcode or town").fill("ls1 4ap")
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"near=ls1\+4ap"))
+        assert "within 25 km of LS1 4AP" in page.locator("#result-count").inner_text()
+        distances = [
+            float(text.split()[0])
+            for text in page.locator("#results .app-result__distance").all_inner_texts()
+        ]
+        assert distances and distances == sorted(distances) and max(distances) <= 25
+        assert page.locator("#elsewhere .app-result").count() > 0
+        assert_accessible(page)
+
+        page.get_by_label("Near postcode or town").fill("Newport")
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"near=Newport"))
+        assert_accessible(page)
+        page.locator("#near-choices").get_by_role("link", name="Newport, Wales").click()
+        page.wait_for_url(re.compile(r"near=Newport(%2C|,)"))
+        assert "of Newport, Wales" in page.locator("#result-count").inner_text()
+
+        page.get_by_label("Near postcode or town").fill("Atlantis upon Sea")
+        page.get_by_role("button", name="Search").click()
+        page.wait_for_url(re.compile(r"near=Atlantis"))
+        assert page.locator(".govuk-error-summary").is_visible()
+        assert_accessible(page)

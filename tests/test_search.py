@@ -11,10 +11,14 @@ from tests.helpers import api_search, listing, page_text, result_count, result_s
 
 
 def all_results(client, **params) -> list[dict]:
-    """Every result of a search, through the API."""
-    body = api_search(client, per_page=100, **params)
-    assert body["total"] <= 100
-    return body["results"]
+    """Every result of a search, through the API, page by page."""
+    results, page = [], 1
+    while True:
+        body = api_search(client, per_page=100, page=page, **params)
+        results += body["results"]
+        if len(results) >= body["total"] or not body["results"]:
+            return results
+        page += 1
 
 
 def text_of(slug: str) -> str:

@@ -6,9 +6,9 @@ from directory.catalogue.models import Listing
 from directory.taxonomy import TAXONOMY_NAMES, Taxonomy
 
 
-def listing_summary(listing: Listing) -> dict:
-    """The short form of a listing used in search results."""
-    return {
+def listing_summary(listing: Listing, distance_km: float | None = None) -> dict:
+    """The short form of a listing used in search results (with its distance, near-me)."""
+    summary = {
         "slug": listing.slug,
         "name": listing.name,
         "organisation": listing.organisation.name,
@@ -18,6 +18,24 @@ def listing_summary(listing: Listing) -> dict:
         "sectors": [term.slug for term in listing.sectors],
         "regions": listing.region_slugs,
         "url": url_for("catalogue.listing", slug=listing.slug, _external=True),
+    }
+    if distance_km is not None:
+        summary["distance_km"] = round(distance_km, 1)
+    return summary
+
+
+def near_document(outcome) -> dict:
+    """The near-me part of a search response: the point, the radius and the listings with no
+    fixed place; nothing when the search was not near-me."""
+    if outcome.near is None or outcome.near.point is None:
+        return {}
+    return {
+        "near": outcome.near.place.as_dict(),
+        "radius_km": outcome.params.radius_km,
+        "elsewhere": {
+            "total": outcome.elsewhere_total,
+            "results": [listing_summary(listing) for listing in outcome.elsewhere],
+        },
     }
 
 

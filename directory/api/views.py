@@ -2,10 +2,15 @@
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from directory.api.serialise import listing_detail, listing_summary, taxonomy_document
+from directory.api.serialise import (
+    listing_detail,
+    listing_summary,
+    near_document,
+    taxonomy_document,
+)
 from directory.catalogue import services
 from directory.search.params import parse_search_args
-from directory.search.service import search_listings
+from directory.search.service import locate, search_listings
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -23,12 +28,30 @@ def search():
             message=errors[0].message,
             errors=[{"parameter": e.parameter, "message": e.message} for e in errors],
         ), 400
+    if params.near:
+        near = locate(params.near)
+        if near.problem == "ambiguous":
+            return jsonify(
+                error="ambiguous_place",
+                parameter="near",
+                message=near.message,
+                candidates=[candidate.as_dict() for candidate in near.choices],
+            ), 300
+        if near.problem:
+            return jsonify(
+                error="unavailable" if near.problem == "unavailable" else "invalid_parameter",
+                parameter="near",
+                message=near.message,
+                errors=[{"parameter": "near", "message": near.message}],
+            ), 503 if near.problem == "unavailable" else 400
     outcome = search_listings(params)
     return jsonify(
         total=outcome.total,
         page=params.page,
         per_page=params.per_page,
-        results=[listing_summary(listing) for listing in outcome.listings],
+        results=[listing_summary(listing, outcome.distances.get(listing.id))
+                 for listing in outcome.listings],
+        **near_document(outcome),
         facets={name: outcome.facets.get(name, {}) for name in ("region", "stage", "support",
                                                                  "sector")},
         suggestion=outcome.suggestion,

@@ -6,14 +6,18 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from sqlalchemy import select
 
+from directory import config as configuration
 from directory.catalogue.coverage import (
     coverage,
     coverage_shortfalls,
     coverage_table,
     duplicate_problems,
 )
+from directory.catalogue.models import Listing
 from directory.catalogue.seed import CatalogueInvalid, load_catalogue, read_catalogue
+from directory.catalogue.synth import PREFIX, is_synthetic, synthetic_catalogue
 from directory.extensions import db
 from directory.search.service import rebuild_index
 
@@ -25,11 +29,17 @@ def seed_cli() -> None:
 
 @seed_cli.command("load", help="Validate seed_data/ and upsert it by slug; then rebuild the index.")
 @click.option("--no-index", is_flag=True, help="Leave the search index alone.")
+@click.option(
+    "--synthetic",
+    is_flag=True,
+    help="Allow a synthetic catalogue (benchmarks only; never the default database).",
+)
 @with_appcontext
-def load_command(no_index: bool) -> None:
+def load_command(no_index: bool, synthetic: bool) -> None:
     """Load taxonomies and catalogue, all or nothing, reporting what changed."""
     seed_dir = Path(current_app.config["SEED_DATA_DIR"])
     taxonomy = current_app.extensions["taxonomy"]
+    refuse_mixing(seed_dir, synthetic)
     try:
         catalogue = read_catalogue(seed_dir, taxonomy)
     except CatalogueInvalid as invalid:
@@ -53,14 +63,44 @@ def load_command(no_index: bool) -> None:
         click.echo(f"search index rebuilt: {count} listings")
 
 
+def refuse_mixing(seed_dir: Path, synthetic_allowed: bool) -> None:
+    """Synthetic and real listings never share a database, and never the default one."""
+    has_synthetic = db.session.scalar(
+        select(Listing.id).where(Listing.slug.startswith(PREFIX)).limit(1)
+    )
+    has_real = db.session.scalar(
+        select(Listing.id).where(Listing.slug.not_like(f"{PREFIX}%")).limit(1)
+    )
+    if is_synthetic(seed_dir):
+        if not synthetic_allowed:
+            raise click.ClickException(
+                f"{seed_dir} is a SYNTHETIC catalogue: pass --synthetic "
+                "and point DATABASE_URL at a separate database"
+            )
+        default = configuration.default_database_url(Path(current_app.instance_path))
+        if current_app.config["SQLALCHEMY_DATABASE_URI"] == default or has_real:
+            raise click.ClickException(
+                "refusing to load synthetic listings into a database "
+                "that is the default one or holds real listings"
+            )
+    elif has_synthetic:
+        raise click.ClickException(
+            "this database holds synthetic listings: load the real catalogue into another database"
+        )
+
+
 @click.group("catalogue", help="Check and maintain the real catalogue in seed_data/.")
 def catalogue_cli() -> None:
     """Group of catalogue commands."""
 
 
 @catalogue_cli.command("check", help="Validate seed_data/, find duplicates, print coverage.")
-@click.option("--strict/--no-strict", default=True, show_default=True,
-              help="Fail when the coverage targets are not met.")  # fmt: skip
+@click.option(
+    "--strict/--no-strict",
+    default=True,
+    show_default=True,
+    help="Fail when the coverage targets are not met.",
+)
 @with_appcontext
 def check_command(strict: bool) -> None:
     """Exit non-zero on any invalid record, duplicate, or (with --strict) coverage shortfall."""
@@ -74,8 +114,10 @@ def check_command(strict: bool) -> None:
     errors = [f"error: {problem}" for problem in duplicate_problems(catalogue)]
     result = coverage(catalogue, taxonomy)
     regions = [term.label for term in taxonomy.regions]
-    click.echo(f"{len(catalogue.listings)} listings ({result.total} not closed), "
-               f"{len(catalogue.organisations)} organisations\n")  # fmt: skip
+    click.echo(
+        f"{len(catalogue.listings)} listings ({result.total} not closed), "
+        f"{len(catalogue.organisations)} organisations\n"
+    )
     click.echo("Region x stage (region-specific listings; UK-wide ones serve every region)")
     click.echo(coverage_table(result.region_stage, taxonomy.slugs("stages"), regions))
     click.echo("\nRegion x support type")
@@ -91,3 +133,34 @@ def check_command(strict: bool) -> None:
     if errors or (strict and shortfalls):
         raise SystemExit(1)
     click.echo("\ncatalogue check passed")
+
+
+@catalogue_cli.command("synth", help="Write a SYNTHETIC catalogue for benchmarks (never real).")
+@click.option(
+    "--count", type=click.IntRange(1, 1_000_000), required=True, help="How many synthetic listings."
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder to write (a seed-data folder with a SYNTHETIC marker).",
+)
+@click.option("--seed", default=2026, show_default=True, help="Random seed, for repeatable runs.")
+@with_appcontext
+def synth_command(count: int, out: Path, seed: int) -> None:
+    """Generate synthetic listings with a progress bar."""
+    if (out / "catalogue").exists() and not is_synthetic(out):
+        raise click.ClickException(f"{out} holds a catalogue that is not synthetic")
+    with click.progressbar(length=count, label="Generating", file=sys.stderr) as bar:
+        done = [0]
+
+        def progress(number: int) -> None:
+            bar.update(number - done[0])
+            done[0] = number
+
+        files = synthetic_catalogue(count, out, current_app.extensions["taxonomy"], seed, progress)
+    click.echo(f"wrote {count} SYNTHETIC listings in {files} file(s) to {out}")
+    click.echo(
+        f"load them into a separate database with: SEED_DATA_DIR={out} "
+        "DATABASE_URL=sqlite:///bench.sqlite3 flask seed load --synthetic"
+    )

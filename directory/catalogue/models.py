@@ -104,6 +104,10 @@ class Organisation(db.Model):
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
     provenance: Mapped[str] = mapped_column(Text)
+    # published, or proposed by a would-be owner and waiting for a moderator, or rejected
+    moderation_state: Mapped[str] = mapped_column(
+        String(20), default="published", server_default="published"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -139,6 +143,8 @@ class Listing(db.Model):
     status: Mapped[str] = mapped_column(String(20), default="active")
     # draft, submitted, published, rejected: only published listings are public
     moderation_state: Mapped[str] = mapped_column(String(20), default="published")
+    # What a moderator said when sending a submission back, shown to its owners.
+    moderation_note: Mapped[str | None] = mapped_column(Text)
     uk_wide: Mapped[bool] = mapped_column(default=False)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_checked_on: Mapped[date | None]

@@ -11,10 +11,16 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory.audit.services import listing_state, organisation_state, record_change
+from directory.catalogue.editing import (
+    apply_listing_record,
+    comparable,
+    listing_record,
+    organisation_record,
+)
 from directory.catalogue.models import (
     BusinessSize,
     Listing,
-    Location,
     Organisation,
     Region,
     Sector,
@@ -22,14 +28,15 @@ from directory.catalogue.models import (
     SupportType,
 )
 from directory.catalogue.records import (
-    LOCATION_FIELDS,
     Problem,
     normalise_listing,
     normalise_organisation,
     validate_listing,
     validate_organisation,
 )
-from directory.taxonomy import UK_WIDE, Taxonomy
+from directory.geo.lookup import GeoLookup
+from directory.geo.service import place_locations
+from directory.taxonomy import Taxonomy
 
 TAXONOMY_MODELS = {
     "regions": Region,
@@ -63,6 +70,8 @@ class LoadReport:
 
     organisations: Tally = field(default_factory=Tally)
     listings: Tally = field(default_factory=Tally)
+    # "listing-slug: town (postcode)" for each location the geo lookup could not place.
+    unplaced: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -141,115 +150,42 @@ def load_taxonomy_tables(session: Session, taxonomy: Taxonomy) -> None:
     session.flush()
 
 
-def organisation_record(organisation: Organisation) -> dict:
-    """Read an organisation back into the seed record shape."""
-    return normalise_organisation(
-        {
-            "slug": organisation.slug,
-            "name": organisation.name,
-            "website": organisation.website,
-            "description": organisation.description,
-            "provenance": organisation.provenance,
-        }
-    )
-
-
-def listing_record(listing: Listing) -> dict:
-    """Read a listing back into the seed record shape."""
-    return normalise_listing(
-        {
-            "slug": listing.slug,
-            "name": listing.name,
-            "organisation": listing.organisation.slug,
-            "summary": listing.summary,
-            "description": listing.description,
-            "support_types": [term.slug for term in listing.support_types],
-            "stages": [term.slug for term in listing.stages],
-            "sectors": [term.slug for term in listing.sectors],
-            "regions": listing.region_slugs,
-            "business_sizes": [term.slug for term in listing.business_sizes],
-            "tags": list(listing.tags or []),
-            "locations": [
-                {field: getattr(location, field) for field in LOCATION_FIELDS}
-                for location in listing.locations
-            ],
-            "website": listing.website,
-            "how_to_apply": listing.how_to_apply,
-            "cost": listing.cost,
-            "funding_min": listing.funding_min,
-            "funding_max": listing.funding_max,
-            "equity_taken": listing.equity_taken,
-            "eligibility": listing.eligibility,
-            "application_status": listing.application_status,
-            "opens_on": listing.opens_on,
-            "deadline": listing.deadline,
-            "status": listing.status,
-            "provenance": listing.provenance,
-        }
-    )
-
-
-def _sorted_like_seed(record: dict) -> dict:
-    """Compare taxonomy lists as sets: the database returns them in display order."""
-    return {
-        key: sorted(value) if key in ("support_types", "stages", "sectors", "regions",
-                                      "business_sizes") else value
-        for key, value in record.items()
-    }  # fmt: skip
-
-
-def apply_listing_record(session: Session, listing: Listing, record: dict) -> None:
-    """Copy a validated listing record onto a listing, replacing its taxonomy links."""
-    # A half-built listing must not be flushed by the look-ups below.
-    with session.no_autoflush:
-        scalar_fields = (
-            "name", "summary", "description", "website", "how_to_apply", "cost", "funding_min",
-            "funding_max", "equity_taken", "eligibility", "application_status", "opens_on",
-            "deadline", "status", "provenance",
-        )  # fmt: skip
-        for name in scalar_fields:
-            setattr(listing, name, record[name])
-        listing.slug = record["slug"]
-        listing.tags = list(record["tags"])
-        listing.organisation = session.scalars(
-            select(Organisation).filter_by(slug=record["organisation"])
-        ).one()
-        listing.uk_wide = record["regions"] == [UK_WIDE]
-        regions = [] if listing.uk_wide else record["regions"]
-        for attribute, model, slugs in (
-            ("regions", Region, regions),
-            ("stages", Stage, record["stages"]),
-            ("support_types", SupportType, record["support_types"]),
-            ("sectors", Sector, record["sectors"]),
-            ("business_sizes", BusinessSize, record["business_sizes"]),
-        ):
-            setattr(listing, attribute, [session.get(model, slug) for slug in slugs])
-        listing.locations = [
-            Location(position=position, **location)
-            for position, location in enumerate(record["locations"])
-        ]
-
-
 def load_catalogue(
     session: Session,
     taxonomy: Taxonomy,
     catalogue: Catalogue,
     progress: Callable[[int], None] | None = None,
+    actor: str = "flask seed load",
+    geo_lookup: GeoLookup | None = None,
 ) -> LoadReport:
-    """Upsert organisations and listings by slug and report what changed; only flushes."""
+    """Upsert organisations and listings by slug, audited as `actor`, and place their locations
+    on the map; report what changed."""
     report = LoadReport()
     load_taxonomy_tables(session, taxonomy)
     existing_organisations = {row.slug: row for row in session.scalars(select(Organisation))}
     for slug, record in catalogue.organisations.items():
         organisation = existing_organisations.get(slug)
         if organisation is None:
-            session.add(Organisation(**record))
+            organisation = Organisation(**record)
+            session.add(organisation)
+            session.flush()
+            record_change(
+                "organisation", organisation.id, None, organisation_state(organisation), actor=actor
+            )
             report.organisations.created += 1
         elif organisation_record(organisation) == record:
             report.organisations.unchanged += 1
         else:
+            before = organisation_state(organisation)
             for key, value in record.items():
                 setattr(organisation, key, value)
+            record_change(
+                "organisation",
+                organisation.id,
+                before,
+                organisation_state(organisation),
+                actor=actor,
+            )
             report.organisations.updated += 1
     session.flush()
 
@@ -260,13 +196,22 @@ def load_catalogue(
             listing = Listing(moderation_state="published")
             session.add(listing)
             apply_listing_record(session, listing, record)
+            session.flush()
+            record_change("listing", listing.id, None, listing_state(listing), actor=actor)
             report.listings.created += 1
-        elif _sorted_like_seed(listing_record(listing)) == _sorted_like_seed(record):
+        elif comparable(listing_record(listing)) == comparable(record):
             report.listings.unchanged += 1
         else:
+            before = listing_state(listing)
             apply_listing_record(session, listing, record)
+            record_change("listing", listing.id, before, listing_state(listing), actor=actor)
             report.listings.updated += 1
         if progress:
             progress(done)
     session.flush()
+    # Each location's postcode, else its town, gives it coordinates, local authority and region.
+    report.unplaced = [
+        f"{location.listing.slug}: {location.town} ({location.postcode or 'no postcode'})"
+        for location in place_locations(session, geo_lookup)
+    ]
     return report

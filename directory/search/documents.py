@@ -28,4 +28,10 @@ def search_document(listing: Listing) -> dict:
         "status": listing.status,
         "deadline": listing.deadline,
         "application_status": listing.application_status,
+        # Where the listing's locations are, for near-me search; none for UK-wide or online.
+        "points": [
+            (location.latitude, location.longitude)
+            for location in listing.locations
+            if location.latitude is not None and location.longitude is not None
+        ],
     }

@@ -8,13 +8,16 @@ from werkzeug.datastructures import MultiDict
 
 from directory.taxonomy import FILTER_TAXONOMIES, UK_WIDE, Taxonomy
 
-SORTS = ("relevance", "deadline")
+SORTS = ("relevance", "deadline", "distance")
 STATUSES = ("active", "paused", "closed")
 # Closed listings are kept for the record but are not shown unless asked for.
 DEFAULT_STATUSES = ("active", "paused")
 MAX_QUERY_CHARS = 500
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
+MAX_NEAR_CHARS = 100
+DEFAULT_RADIUS_KM = 25
+MAX_RADIUS_KM = 500
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,26 @@ class SearchParams:
     sort: str = "relevance"
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
+    # Near-me: a postcode or place as typed, and the radius around it in kilometres.
+    near: str = ""
+    radius_km: int = DEFAULT_RADIUS_KM
+
+    @property
+    def default_sort(self) -> str:
+        """Near-me searches list the nearest first; others the best match."""
+        return "distance" if self.near else "relevance"
 
     def query_args(self, **changes) -> MultiDict:
         """Return the query string of this search, with some parameters changed."""
         values = {
             "q": self.text,
+            "near": self.near,
+            "radius_km": self.radius_km if self.near and self.radius_km != DEFAULT_RADIUS_KM
+            else None,
             **{name: list(values) for name, values in self.filters.items()},
-            "sort": self.sort if self.sort != "relevance" else None,
+            "sort": self.sort if self.sort != self.default_sort else None,
             "page": self.page if self.page != 1 else None,
-        }
+        }  # fmt: skip
         values.update(changes)
         args = MultiDict()
         for name, value in values.items():
@@ -49,7 +63,9 @@ class SearchParams:
         kept = tuple(v for v in filters.pop(facet, ()) if value is not None and v != value)
         if kept:
             filters[facet] = kept
-        return SearchParams(self.text, filters, self.sort, 1, self.per_page)
+        return SearchParams(
+            self.text, filters, self.sort, 1, self.per_page, self.near, self.radius_km
+        )
 
     @property
     def status_filter(self) -> tuple[str, ...]:
@@ -87,15 +103,21 @@ def parse_search_args(
                 values.append(value)
         if values:
             filters[name] = tuple(values)
-    sort = args.get("sort") or "relevance"
+    near = " ".join(args.get("near", "").split())[:MAX_NEAR_CHARS]
+    radius_km = _positive_int(args, "radius_km", DEFAULT_RADIUS_KM, MAX_RADIUS_KM, errors)
+    default_sort = "distance" if near else "relevance"
+    sort = args.get("sort") or default_sort
     if sort not in SORTS:
         errors.append(ParamError("sort", f"sort must be one of {', '.join(SORTS)}"))
-        sort = "relevance"
+        sort = default_sort
+    elif sort == "distance" and not near:
+        errors.append(ParamError("sort", "sort=distance needs a postcode or place in near"))
+        sort = default_sort
     page = _positive_int(args, "page", 1, None, errors)
     per_page = DEFAULT_PER_PAGE
     if allow_per_page:
         per_page = _positive_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors)
-    return SearchParams(text, filters, sort, page, per_page), errors
+    return SearchParams(text, filters, sort, page, per_page, near, radius_km), errors
 
 
 def _positive_int(

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from directory.catalogue.models import Listing, Organisation
 from directory.extensions import db
+from directory.geo import Ambiguous, GeoError, GeoResult, Unavailable
 from directory.search.documents import search_document
 from directory.search.models import SearchOutbox
 from directory.search.params import SearchParams
@@ -29,6 +30,7 @@ from search_index import (
     read_position,
     rebuild,
 )
+from search_index.nearby import PointIndex
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,10 @@ log = logging.getLogger(__name__)
 OUTBOX_GRACE = timedelta(seconds=60)
 SYNC_BATCH = 500
 UK_WIDE_OPTIONS = 5
+# Listings without a fixed place shown beside near-me results.
+ELSEWHERE_OPTIONS = 5
+# When nothing is within the radius, how far a wider search looks.
+WIDER_RADIUS_KM = 100
 
 
 @dataclass
@@ -61,6 +67,49 @@ class SearchOutcome:
     degraded: bool = False
     relaxations: list[Relaxation] = field(default_factory=list)
     uk_wide_options: list[Listing] = field(default_factory=list)
+    # Near-me: where the search measured from (or why it could not), each result's distance
+    # by listing id, and the matching listings with no fixed place (UK-wide, online).
+    near: NearMe | None = None
+    distances: dict[int, float] = field(default_factory=dict)
+    elsewhere: list[Listing] = field(default_factory=list)
+    elsewhere_total: int = 0
+    # The searcher's region: the one region filtered on, else the region of the near-me point.
+    searcher_region: str | None = None
+
+
+@dataclass
+class NearMe:
+    """The point a near-me search measures from, or the reason there is none."""
+
+    query: str
+    place: GeoResult | None = None
+    # "not_found", "ambiguous", "outside" (Channel Islands, Isle of Man) or "unavailable".
+    problem: str | None = None
+    message: str | None = None
+    choices: list[GeoResult] = field(default_factory=list)
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(latitude, longitude) to measure from, when the place resolved to one."""
+        return self.place.point if self.place is not None and not self.problem else None
+
+
+def locate(text: str) -> NearMe:
+    """Resolve what a founder typed in `near` with the offline geo lookup; never raises."""
+    try:
+        place = current_app.extensions["geo"].resolve(text)
+    except Ambiguous as ambiguous:
+        return NearMe(text, problem="ambiguous", message=str(ambiguous),
+                      choices=ambiguous.candidates)  # fmt: skip
+    except Unavailable as error:
+        log.warning("geo lookup unavailable", extra={"error": str(error)})
+        return NearMe(text, problem="unavailable", message=str(error))
+    except GeoError as error:
+        return NearMe(text, problem="not_found", message=str(error))
+    if place.outside or place.point is None:
+        message = place.message or f"We could not find where {place.label} is."
+        return NearMe(text, place=place, problem="outside", message=message)
+    return NearMe(text, place=place)
 
 
 class IndexHolder:
@@ -88,22 +137,34 @@ class IndexHolder:
                 self._index = None
 
 
-def _search_request(params: SearchParams) -> SearchRequest:
-    """Translate validated parameters into a search_index request."""
+def _search_request(
+    params: SearchParams, point: tuple[float, float] | None = None, region: str | None = None
+) -> SearchRequest:
+    """Translate validated parameters (and a near-me point) into a search_index request."""
     filters = dict(params.filters)
     filters["status"] = params.status_filter
+    sort = params.sort
+    if sort == "distance" and point is None:
+        sort = "relevance"  # the place was not found: search without it
     return SearchRequest(
         text=params.text,
         filters=filters,
-        sort=params.sort,
+        sort=sort,
         page=params.page,
         per_page=params.per_page,
+        near=point,
+        radius_km=params.radius_km,
+        # The searcher's region ranks first unless they chose regions themselves.
+        prefer_region=None if "region" in params.filters else region,
+        elsewhere_limit=ELSEWHERE_OPTIONS,
     )
 
 
-def _run(params: SearchParams) -> tuple[SearchResponse, bool]:
+def _run(
+    params: SearchParams, point: tuple[float, float] | None = None, region: str | None = None
+) -> tuple[SearchResponse, bool]:
     """Search the index; fall back to the database when the index is unavailable."""
-    request = _search_request(params)
+    request = _search_request(params, point, region)
     try:
         return current_app.extensions["search_index"].search(request), False
     except IndexUnavailable as error:
@@ -113,7 +174,12 @@ def _run(params: SearchParams) -> tuple[SearchResponse, bool]:
 
 def search_listings(params: SearchParams) -> SearchOutcome:
     """Run a search and, when it finds nothing, work out what would help."""
-    response, degraded = _run(params)
+    near = locate(params.near) if params.near else None
+    point = near.point if near else None
+    place_region = near.place.region if point and near.place else None
+    response, degraded = _run(params, point, place_region)
+    chosen_regions = [r for r in params.filters.get("region", ()) if r != UK_WIDE]
+    ids = [int(listing_id) for listing_id in response.ids]
     outcome = SearchOutcome(
         params=params,
         total=response.total,
@@ -121,23 +187,39 @@ def search_listings(params: SearchParams) -> SearchOutcome:
         facets=response.facets,
         suggestion=response.suggestion,
         degraded=degraded,
+        near=near,
+        distances=dict(zip(ids, response.distances, strict=False)),
+        elsewhere=listings_in_order(response.elsewhere_ids),
+        elsewhere_total=response.elsewhere_total,
+        searcher_region=chosen_regions[0] if len(chosen_regions) == 1 else place_region,
     )
     if response.total == 0:
-        outcome.relaxations = _relaxations(params)
+        outcome.relaxations = _relaxations(params, point, place_region)
         outcome.uk_wide_options = _uk_wide_options(params)
     return outcome
 
 
-def _relaxations(params: SearchParams) -> list[Relaxation]:
-    """For each filter in use, how many results there would be without it."""
+def _relaxations(
+    params: SearchParams, point: tuple[float, float] | None = None, region: str | None = None
+) -> list[Relaxation]:
+    """For each filter in use (and the radius), how many results there would be without it."""
     relaxations = []
     for facet, values in params.filters.items():
         candidates = [(facet, None)] + ([(facet, v) for v in values] if len(values) > 1 else [])
         for name, value in candidates:
             relaxed = params.without(name, value)
-            response, _ = _run(SearchParams(relaxed.text, relaxed.filters, per_page=1))
+            probe = SearchParams(relaxed.text, relaxed.filters, per_page=1,
+                                 near=params.near, radius_km=params.radius_km)  # fmt: skip
+            response, _ = _run(probe, point, region)
             if response.total:
                 relaxations.append(Relaxation(name, value, relaxed, response.total))
+    if point is not None and params.radius_km < WIDER_RADIUS_KM:
+        wider = SearchParams(params.text, params.filters, params.sort, 1, params.per_page,
+                             params.near, WIDER_RADIUS_KM)  # fmt: skip
+        response, _ = _run(SearchParams(wider.text, wider.filters, per_page=1, near=wider.near,
+                                        radius_km=wider.radius_km), point, region)  # fmt: skip
+        if response.total:
+            relaxations.append(Relaxation("radius", None, wider, response.total))
     return relaxations
 
 
@@ -203,13 +285,36 @@ def database_search(session: Session, request: SearchRequest) -> SearchResponse:
         matching.sort(key=lambda doc: (doc["deadline"] is None, doc["deadline"] or 0, doc["name"]))
     else:
         matching.sort(key=lambda doc: doc["name"].lower())
+    distances: dict[str, float] = {}
+    elsewhere: list[dict] = []
+    if request.near is not None:
+        # The same bounding box and distances as the index, over the documents at hand.
+        points = PointIndex(
+            (number, lat, lon) for number, doc in enumerate(documents) for lat, lon in doc["points"]
+        )
+        distances = {
+            documents[number]["id"]: distance
+            for number, distance in points.within(*request.near, request.radius_km).items()
+        }
+        elsewhere = [doc for doc in matching if not doc["points"]]
+        if request.prefer_region:
+            wanted = {request.prefer_region, UK_WIDE}
+            elsewhere = [doc for doc in elsewhere if wanted & set(doc["regions"])]
+        documents = [doc for doc in documents if doc["id"] in distances]
+        matching = [doc for doc in matching if doc["id"] in distances]
+        if request.sort == "distance":
+            matching.sort(key=lambda doc: distances[doc["id"]])
     start = (request.page - 1) * request.per_page
+    page = matching[start : start + request.per_page]
     facets = {name: _facet_counts(documents, request.filters, name) for name in FACETS}
     return SearchResponse(
         total=len(matching),
-        ids=[doc["id"] for doc in matching[start : start + request.per_page]],
+        ids=[doc["id"] for doc in page],
         facets=facets,
         suggestion=None,
+        distances=[round(distances[doc["id"]], 2) for doc in page] if distances else [],
+        elsewhere_total=len(elsewhere),
+        elsewhere_ids=[doc["id"] for doc in elsewhere[: request.elsewhere_limit]],
     )
 
 
@@ -331,3 +436,19 @@ def index_differences(index_dir: str) -> tuple[set[str], set[str]]:
         )
     }
     return in_database - in_index, in_index - in_database
+
+
+def refresh_index_after_edit() -> None:
+    """Best effort: apply the outbox now, so a single-host setup sees edits at once.
+
+    Production runs `flask search sync --follow` instead (SEARCH_SYNC_AFTER_EDIT=0). A locked
+    or missing index only delays the change until the next sync; the edit has committed.
+    """
+    if not current_app.config.get("SEARCH_SYNC_AFTER_EDIT", True):
+        return
+    try:
+        sync_index(current_app.config["SEARCH_INDEX_DIR"])
+    except IndexUnavailable as error:
+        log.warning("index not refreshed after an edit", extra={"error": str(error)})
+    finally:
+        db.session.rollback()  # end the sync's read-only transaction

@@ -1,0 +1,72 @@
+"""Account forms. Every state-changing form is a FlaskForm, so it carries a CSRF token."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField
+from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
+
+from directory.accounts.passwords import MAX_LENGTH, password_problem
+
+EMAIL_MAX = 254
+
+
+class EmptyForm(FlaskForm):
+    """A form with only a CSRF token, for buttons that change something."""
+
+
+class EmailForm(FlaskForm):
+    """Asks for an email address."""
+
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter your email address"),
+            Length(max=EMAIL_MAX, message=f"Email address must be {EMAIL_MAX} characters or fewer"),
+            Email(
+                "Enter an email address in the correct format, like name@example.com",
+                check_deliverability=False,
+            ),
+        ],
+    )
+
+
+class LoginForm(EmailForm):
+    """Email and password."""
+
+    password = PasswordField(
+        "Password",
+        validators=[InputRequired("Enter your password"), Length(max=MAX_LENGTH * 4)],
+    )
+
+
+class NewPasswordMixin:
+    """A new password, checked against the policy, typed twice."""
+
+    password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
+    confirm = PasswordField(
+        "Confirm password",
+        validators=[
+            InputRequired("Confirm your password"),
+            EqualTo("password", message="The passwords do not match"),
+        ],
+    )
+
+    def validate_password(self, field) -> None:
+        """Length and common-password checks, with no composition rules."""
+        email = self.email.data if hasattr(self, "email") else ""
+        problem = password_problem(field.data or "", email or "")
+        if problem:
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, EmailForm):
+    """Email and a new password."""
+
+
+class ResetPasswordForm(NewPasswordMixin, FlaskForm):
+    """A new password, reached from an emailed link."""
+
+
+class ChangePasswordForm(NewPasswordMixin, FlaskForm):
+    """The current password and a new one."""
+
+    current = PasswordField("Current password", validators=[InputRequired("Enter your password")])

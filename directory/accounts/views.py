@@ -1,0 +1,183 @@
+"""Register, confirm, sign in and out, change and reset passwords: /account/..."""
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user, login_required, login_user, logout_user
+
+from directory.accounts import services
+from directory.accounts.forms import (
+    ChangePasswordForm,
+    EmailForm,
+    EmptyForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+from directory.accounts.passwords import hash_password, verify_password
+from directory.extensions import db, limiter
+from directory.mail import send_email
+from directory.security import safe_next
+
+blueprint = Blueprint("accounts", __name__, url_prefix="/account")
+
+
+def submitted_email() -> str:
+    """Rate-limit key for a form's email field, so one account is limited from every address."""
+    return "email:" + services.normalise_email(request.form.get("email", ""))[:254]
+
+
+def _limit(limit_name: str):
+    """Rate limits on a form's POSTs by client address and by the account it names."""
+    address = limiter.limit(lambda: current_app.config[limit_name], methods=["POST"])
+    account = limiter.limit(
+        lambda: current_app.config[limit_name], methods=["POST"], key_func=submitted_email
+    )
+    return lambda view: address(account(view))
+
+
+def start_session(user) -> None:
+    """Sign a user in on a fresh session, so no earlier session id can be fixed on them."""
+    session.clear()
+    login_user(user)
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+@_limit("RATELIMIT_REGISTER")
+def register():
+    """Create an account; the response never says whether the address was already registered."""
+    form = RegisterForm()
+    if form.validate_on_submit():
+        existing = services.find_user(form.email.data)
+        if existing is None:
+            user = services.create_user(form.email.data, form.password.data, confirmed=False)
+            link = url_for(
+                "accounts.confirm", token=services.make_token(user, "confirm"), _external=True
+            )
+            send_email(
+                user.email,
+                "Confirm your email address",
+                render_template("accounts/email/confirm.txt", link=link),
+            )
+        else:
+            # Hash anyway, so this path takes as long as creating an account does.
+            hash_password(form.password.data)
+            # Tell the owner of the address, not the person at the keyboard.
+            send_email(
+                existing.email,
+                "You already have an account",
+                render_template(
+                    "accounts/email/already_registered.txt",
+                    login=url_for("accounts.login", _external=True),
+                    reset=url_for("accounts.forgotten", _external=True),
+                ),
+            )
+        db.session.commit()
+        return render_template("accounts/check_email.html", email=form.email.data)
+    return render_template("accounts/register.html", form=form)
+
+
+@blueprint.get("/confirm/<token>")
+def confirm(token: str):
+    """Activate an account from the emailed link and sign the user in."""
+    try:
+        user = services.confirm_email(token)
+    except services.AccountError as error:
+        return render_template("accounts/link_problem.html", message=str(error)), 400
+    db.session.commit()
+    start_session(user)
+    flash("Your email address is confirmed and you are signed in.")
+    return redirect(url_for("manage.index"))
+
+
+@blueprint.route("/login", methods=["GET", "POST"])
+@_limit("RATELIMIT_LOGIN")
+def login():
+    """Sign in; one message for every kind of failure, so accounts cannot be discovered."""
+    form = LoginForm()
+    next_url = request.args.get("next")
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is not None:
+            db.session.commit()
+            start_session(user)
+            return redirect(safe_next(next_url, url_for("manage.index")))
+        form.password.errors.append("Enter a correct email address and password")
+    return render_template("accounts/login.html", form=form, next_url=next_url)
+
+
+@blueprint.post("/logout")
+@login_required
+def logout():
+    """Sign out here and everywhere else this account is signed in."""
+    services.end_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You have signed out.")
+    return redirect(url_for("main.index"))
+
+
+@blueprint.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    """Change the password; every other session ends, this one carries on."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if not verify_password(current_user.password_hash, form.current.data):
+            form.current.errors.append("Your current password is not right")
+        else:
+            services.set_password(current_user, form.password.data)
+            db.session.commit()
+            start_session(current_user)
+            flash("Your password has been changed. Other devices have been signed out.")
+            return redirect(url_for("manage.index"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@blueprint.route("/reset", methods=["GET", "POST"])
+@_limit("RATELIMIT_RESET")
+def forgotten():
+    """Ask for a reset link; the answer is the same whether or not the address has an account."""
+    form = EmailForm()
+    if form.validate_on_submit():
+        user = services.find_user(form.email.data)
+        if user is not None and user.is_active:
+            link = url_for(
+                "accounts.reset", token=services.make_token(user, "reset"), _external=True
+            )
+            send_email(
+                user.email,
+                "Reset your password",
+                render_template("accounts/email/reset.txt", link=link),
+            )
+        return render_template("accounts/check_email.html", email=form.email.data, reset=True)
+    return render_template("accounts/forgotten.html", form=form)
+
+
+@blueprint.route("/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Set a new password from an emailed link, which then stops working."""
+    try:
+        user = services.user_from_token(token, "reset", services.RESET_MAX_AGE)
+    except services.AccountError as error:
+        return render_template("accounts/link_problem.html", message=str(error)), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        services.set_password(user, form.password.data)
+        db.session.commit()
+        flash("Your password has been reset. Sign in with your new password.")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset.html", form=form)
+
+
+def empty_form() -> EmptyForm:
+    """A CSRF-only form for templates' sign-out button."""
+    return EmptyForm()

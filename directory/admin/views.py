@@ -1,0 +1,141 @@
+"""Admins manage users and roles, and import and export the catalogue: /admin/..."""
+
+from datetime import date
+
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from directory.accounts import services as accounts
+from directory.accounts.forms import EmptyForm
+from directory.accounts.models import ROLES, User
+from directory.accounts.permissions import role_required
+from directory.catalogue.changes import save_listing
+from directory.catalogue.csv_io import export_csv, parse_catalogue_csv
+from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.seed import load_catalogue
+from directory.extensions import db
+from directory.search.service import refresh_index_after_edit
+
+blueprint = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@blueprint.before_request
+@role_required("admin")
+def require_admin() -> None:
+    """Every page here is for admins only."""
+
+
+class ImportForm(FlaskForm):
+    """A catalogue CSV file to upload."""
+
+    file = FileField("Catalogue CSV file", validators=[FileRequired("Choose a CSV file")])
+
+
+@blueprint.get("/users")
+def users():
+    """Every user with their roles and state."""
+    people = db.session.scalars(
+        select(User).options(selectinload(User.role_rows)).order_by(User.email)
+    ).all()
+    return render_template("admin/users.html", users=people, roles=ROLES, form=EmptyForm())
+
+
+def user_or_404(user_id: int) -> User:
+    """A user by id."""
+    return db.session.get(User, user_id) or abort(404)
+
+
+@blueprint.post("/users/<int:user_id>/roles")
+def set_roles(user_id: int):
+    """Grant and remove roles (the checkboxes say which to keep)."""
+    from flask import request
+
+    user = user_or_404(user_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    chosen = {role for role in request.form.getlist("roles") if role in ROLES}
+    if user.id == current_user.id and "admin" not in chosen:
+        flash("You cannot remove your own admin role.")
+        return redirect(url_for("admin.users"))
+    accounts.set_roles(user, chosen)
+    db.session.commit()
+    flash(f"Roles for {user.email} saved.")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.post("/users/<int:user_id>/<action>")
+def user_action(user_id: int, action: str):
+    """Deactivate a user, reactivate one, or end all of their sessions."""
+    user = user_or_404(user_id)
+    if action not in ("deactivate", "reactivate", "end-sessions"):
+        abort(404)
+    if user.id == current_user.id and action == "deactivate":
+        flash("You cannot deactivate yourself.")
+        return redirect(url_for("admin.users"))
+    if action == "deactivate":
+        accounts.deactivate(user)
+    elif action == "reactivate":
+        user.is_active_account = True
+    else:
+        accounts.end_sessions(user)
+    db.session.commit()
+    flash(f"{user.email}: done.")
+    return redirect(url_for("admin.users"))
+
+
+@blueprint.get("/catalogue")
+def catalogue():
+    """Export and import the catalogue."""
+    return render_template("admin/catalogue.html", form=ImportForm(), problems=[])
+
+
+@blueprint.get("/catalogue/export.csv")
+def export():
+    """The whole catalogue, every listing in any state, as CSV."""
+    filename = f"catalogue-{date.today().isoformat()}.csv"
+    return Response(
+        export_csv(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@blueprint.post("/catalogue/import")
+def import_catalogue():
+    """Validate the whole file, then apply every row or none."""
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("admin/catalogue.html", form=form, problems=[]), 400
+    upload = form.file.data
+    try:
+        raw = upload.read()
+    finally:
+        upload.close()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return render_template(
+            "admin/catalogue.html", form=form, problems=["line 1, file: is not UTF-8 text"]
+        ), 400
+    known = set(db.session.scalars(select(Organisation.slug)))
+    taxonomy = current_app.extensions["taxonomy"]
+    parsed, states, problems = parse_catalogue_csv(text, taxonomy, known)
+    if problems:
+        return render_template("admin/catalogue.html", form=form, problems=problems), 400
+    report = load_catalogue(
+        db.session, taxonomy, parsed, actor=f"CSV import by {current_user.email}"
+    )
+    for listing in db.session.scalars(select(Listing).where(Listing.slug.in_(list(states)))):
+        if listing.moderation_state != states[listing.slug]:
+            save_listing(listing, current_user, moderation_state=states[listing.slug])
+    db.session.commit()
+    refresh_index_after_edit()
+    flash(
+        f"Imported: listings {report.listings.created} created, {report.listings.updated} "
+        f"updated, {report.listings.unchanged} unchanged."
+    )
+    return redirect(url_for("admin.catalogue"))

@@ -1,0 +1,135 @@
+"""Every change to a listing or organisation made by a person goes through here, audited."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import current_app
+from sqlalchemy import select
+
+from directory.accounts.models import User
+from directory.audit.services import (
+    listing_state,
+    listing_state_after,
+    organisation_state,
+    record_change,
+    record_from_state,
+)
+from directory.catalogue.editing import apply_listing_record
+from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.records import LISTING_FIELDS
+from directory.extensions import db
+from directory.geo.service import place_location
+
+OWNER_PROVENANCE = "Provided by the organisation through its owner account on this directory."
+
+
+def unique_slug(model, name: str) -> str:
+    """A URL slug from a name, made unique with a number where needed."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "listing"
+    slug, number = base, 1
+    while db.session.scalar(select(model.id).where(model.slug == slug)) is not None:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def save_listing(
+    listing: Listing,
+    user: User | None,
+    record: dict | None = None,
+    actor: str | None = None,
+    **fields,
+) -> Listing:
+    """Apply a record and/or plain fields to a listing and audit the difference; only flushes."""
+    before = listing_state(listing) if listing.id else None
+    if record is not None:
+        apply_listing_record(db.session, listing, record)
+        place_on_map(listing)
+    for name, value in fields.items():
+        setattr(listing, name, value)
+    db.session.add(listing)
+    db.session.flush()
+    record_change("listing", listing.id, before, listing_state(listing), user=user, actor=actor)
+    return listing
+
+
+def place_on_map(listing: Listing) -> None:
+    """Give the listing's locations coordinates, when the postcode lookup is built."""
+    lookup = current_app.extensions.get("geo")
+    if lookup is None or not lookup.is_current():
+        return
+    for location in listing.locations:
+        place_location(lookup, location, listing.region_slugs)
+
+
+def create_draft(user: User, organisation: Organisation, record: dict) -> Listing:
+    """A new listing in draft, owned through its organisation."""
+    record = {
+        **record,
+        "organisation": organisation.slug,
+        "slug": unique_slug(Listing, record["name"]),
+    }
+    record["provenance"] = record.get("provenance") or OWNER_PROVENANCE
+    return save_listing(Listing(moderation_state="draft"), user, record)
+
+
+def editable_record(listing: Listing, changes: dict) -> dict:
+    """The listing's record with an owner's edits; slug, organisation and provenance kept."""
+    state = record_from_state(listing_state(listing))
+    record = {field: state[field] for field in LISTING_FIELDS}
+    record.update(
+        {
+            key: value
+            for key, value in changes.items()
+            if key not in ("slug", "organisation", "provenance")
+        }
+    )
+    return record
+
+
+def submit(listing: Listing, user: User) -> None:
+    """Send a draft (or a rejected listing) to the moderators."""
+    save_listing(listing, user, moderation_state="submitted", moderation_note=None)
+
+
+def publish(listing: Listing, moderator: User) -> None:
+    """Make a submitted listing public."""
+    save_listing(listing, moderator, moderation_state="published", moderation_note=None)
+
+
+def reject(listing: Listing, moderator: User, reason: str) -> None:
+    """Send a submission back to its owners with the reason."""
+    save_listing(listing, moderator, moderation_state="rejected", moderation_note=reason)
+
+
+def set_status(listing: Listing, user: User, status: str) -> None:
+    """Pause, close or reopen a listing."""
+    save_listing(listing, user, status=status)
+
+
+def confirm_accurate(listing: Listing, user: User, checked_by: str) -> None:
+    """Record that someone confirmed the listing is still accurate today."""
+    save_listing(listing, user, last_checked_on=date.today(), last_checked_by=checked_by)
+
+
+def restore(listing: Listing, moderator: User, change_id: str) -> None:
+    """Put a listing back as it was just after an earlier change (itself audited)."""
+    state = listing_state_after(listing, change_id)
+    record = record_from_state(state)
+    extras = {field: record.pop(field) for field in list(record) if field not in LISTING_FIELDS}
+    save_listing(listing, moderator, {**record, "slug": listing.slug}, **extras)
+
+
+def save_organisation(organisation: Organisation, user: User | None, **fields) -> Organisation:
+    """Change an organisation's fields and audit the difference; only flushes."""
+    before = organisation_state(organisation) if organisation.id else None
+    for name, value in fields.items():
+        setattr(organisation, name, value)
+    db.session.add(organisation)
+    db.session.flush()
+    record_change(
+        "organisation", organisation.id, before, organisation_state(organisation), user=user
+    )
+    return organisation

@@ -1,0 +1,193 @@
+"""The whole catalogue as one CSV file: export, and an all-or-nothing import of the same shape."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from directory.catalogue.editing import listing_record, organisation_record
+from directory.catalogue.models import Listing
+from directory.catalogue.records import (
+    LIST_FIELDS,
+    ORGANISATION_FIELDS,
+    normalise_listing,
+    normalise_organisation,
+    validate_listing,
+    validate_organisation,
+)
+from directory.catalogue.seed import Catalogue
+from directory.extensions import db
+from directory.taxonomy import Taxonomy
+
+MODERATION_STATES = ("draft", "submitted", "published", "rejected")
+ORGANISATION_COLUMNS = [f"organisation_{field}" for field in ORGANISATION_FIELDS if field != "slug"]
+COLUMNS = [
+    "slug",
+    "name",
+    "organisation",
+    *ORGANISATION_COLUMNS,
+    "summary",
+    "description",
+    "support_types",
+    "stages",
+    "sectors",
+    "regions",
+    "business_sizes",
+    "tags",
+    "locations",
+    "website",
+    "how_to_apply",
+    "cost",
+    "funding_min",
+    "funding_max",
+    "equity_taken",
+    "eligibility",
+    "application_status",
+    "opens_on",
+    "deadline",
+    "status",
+    "moderation_state",
+    "provenance",
+]
+LIST_SEPARATOR = "|"
+# A spreadsheet would run a cell starting with one of these as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@")
+
+
+def escape_cell(value: str) -> str:
+    """Stop a spreadsheet reading text as a formula by prefixing an apostrophe."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def unescape_cell(value: str) -> str:
+    """Undo escape_cell, so an exported file re-imports unchanged."""
+    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    return escape_cell(str(value))
+
+
+def export_rows() -> Iterable[list[str]]:
+    """The header, then one row per listing in any state, ordered by slug."""
+    yield COLUMNS
+    listings = db.session.scalars(select(Listing).order_by(Listing.slug).options(selectinload("*")))
+    for listing in listings:
+        record = listing_record(listing)
+        organisation = organisation_record(listing.organisation)
+        row = {**record, "moderation_state": listing.moderation_state}
+        for field in ORGANISATION_FIELDS:
+            if field != "slug":
+                row[f"organisation_{field}"] = organisation[field]
+        for field in LIST_FIELDS:
+            row[field] = LIST_SEPARATOR.join(record[field])
+        row["locations"] = json.dumps(record["locations"]) if record["locations"] else ""
+        yield [_cell(row[column]) for column in COLUMNS]
+
+
+def export_csv() -> str:
+    """The whole catalogue as CSV text."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(export_rows())
+    return buffer.getvalue()
+
+
+def parse_catalogue_csv(
+    text: str, taxonomy: Taxonomy, known_organisations: set[str]
+) -> tuple[Catalogue, dict[str, str], list[str]]:
+    """Read and validate every row; return the catalogue, moderation states and problems.
+
+    Problems read "line N, column: reason", counting the header as line 1.
+    """
+    problems: list[str] = []
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+    if missing:
+        return Catalogue({}, {}), {}, [f"line 1, header: missing column(s) {', '.join(missing)}"]
+    organisations: dict[str, dict] = {}
+    listings: dict[str, dict] = {}
+    states: dict[str, str] = {}
+    raw_listings: list[tuple[int, dict]] = []
+    for line, row in enumerate(reader, start=2):
+        if None in row:
+            problems.append(f"line {line}, row: has more cells than the header")
+            continue
+        values = {key: unescape_cell(value or "").strip() for key, value in row.items()}
+        organisation = normalise_organisation(
+            {
+                "slug": values["organisation"],
+                **{
+                    field: values[f"organisation_{field}"] or None
+                    for field in ORGANISATION_FIELDS
+                    if field != "slug"
+                },
+            }
+        )
+        for problem in validate_organisation(organisation, f"line {line}"):
+            problems.append(f"line {line}, organisation_{problem.field}: {problem.message}")
+        earlier = organisations.setdefault(organisation["slug"], organisation)
+        if earlier != organisation:
+            problems.append(
+                f"line {line}, organisation: details differ from an earlier row for the same "
+                "organisation"
+            )
+        raw, row_problems = _raw_listing(values, line)
+        problems += row_problems
+        if values["slug"] in listings:
+            problems.append(f"line {line}, slug: '{values['slug']}' appears on an earlier line")
+        listings[values["slug"]] = normalise_listing(raw)
+        states[values["slug"]] = values["moderation_state"] or "published"
+        if states[values["slug"]] not in MODERATION_STATES:
+            problems.append(
+                f"line {line}, moderation_state: must be one of {', '.join(MODERATION_STATES)}"
+            )
+        raw_listings.append((line, raw))
+    organisation_slugs = set(organisations) | known_organisations
+    for line, raw in raw_listings:
+        record = normalise_listing(raw)
+        for problem in validate_listing(raw, record, "", taxonomy, organisation_slugs):
+            problems.append(f"line {line}, {problem.field}: {problem.message}")
+    return Catalogue(organisations, listings), states, problems
+
+
+def _raw_listing(values: dict[str, str], line: int) -> tuple[dict, list[str]]:
+    """Turn one row's cells into a raw listing record, noting cells that cannot be read."""
+    problems: list[str] = []
+    raw: dict = {
+        column: values[column] or None
+        for column in COLUMNS
+        if column not in ORGANISATION_COLUMNS and column != "moderation_state"
+    }
+    for field in LIST_FIELDS:
+        raw[field] = [item.strip() for item in values[field].split(LIST_SEPARATOR) if item.strip()]
+    try:
+        raw["locations"] = json.loads(values["locations"]) if values["locations"] else []
+        if not isinstance(raw["locations"], list):
+            raise ValueError
+    except ValueError:
+        problems.append(f"line {line}, locations: is not a JSON list of locations")
+        raw["locations"] = []
+    for field in ("funding_min", "funding_max"):
+        if values[field]:
+            raw[field] = int(values[field]) if values[field].isdigit() else values[field]
+    equity = values["equity_taken"].lower()
+    raw["equity_taken"] = {"true": True, "false": False, "": None}.get(equity, equity)
+    for field in ("opens_on", "deadline"):
+        if values[field]:
+            try:
+                raw[field] = date.fromisoformat(values[field])
+            except ValueError:
+                raw[field] = values[field]
+    return raw, problems

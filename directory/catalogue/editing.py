@@ -1,0 +1,112 @@
+"""The mapping between catalogue records (plain dicts) and the database models, both ways."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from directory.catalogue.models import (
+    BusinessSize,
+    Listing,
+    Location,
+    Organisation,
+    Region,
+    Sector,
+    Stage,
+    SupportType,
+)
+from directory.catalogue.records import (
+    LOCATION_FIELDS,
+    normalise_listing,
+    normalise_organisation,
+)
+from directory.taxonomy import UK_WIDE
+
+
+def organisation_record(organisation: Organisation) -> dict:
+    """Read an organisation back into the seed record shape."""
+    return normalise_organisation(
+        {
+            "slug": organisation.slug,
+            "name": organisation.name,
+            "website": organisation.website,
+            "description": organisation.description,
+            "provenance": organisation.provenance,
+        }
+    )
+
+
+def listing_record(listing: Listing) -> dict:
+    """Read a listing back into the seed record shape."""
+    return normalise_listing(
+        {
+            "slug": listing.slug,
+            "name": listing.name,
+            "organisation": listing.organisation.slug,
+            "summary": listing.summary,
+            "description": listing.description,
+            "support_types": [term.slug for term in listing.support_types],
+            "stages": [term.slug for term in listing.stages],
+            "sectors": [term.slug for term in listing.sectors],
+            "regions": listing.region_slugs,
+            "business_sizes": [term.slug for term in listing.business_sizes],
+            "tags": list(listing.tags or []),
+            "locations": [
+                {field: getattr(location, field) for field in LOCATION_FIELDS}
+                for location in listing.locations
+            ],
+            "website": listing.website,
+            "how_to_apply": listing.how_to_apply,
+            "cost": listing.cost,
+            "funding_min": listing.funding_min,
+            "funding_max": listing.funding_max,
+            "equity_taken": listing.equity_taken,
+            "eligibility": listing.eligibility,
+            "application_status": listing.application_status,
+            "opens_on": listing.opens_on,
+            "deadline": listing.deadline,
+            "status": listing.status,
+            "provenance": listing.provenance,
+        }
+    )
+
+
+def comparable(record: dict) -> dict:
+    """A record whose taxonomy lists compare as sets: the database returns display order."""
+    return {
+        key: sorted(value) if key in ("support_types", "stages", "sectors", "regions",
+                                      "business_sizes") else value
+        for key, value in record.items()
+    }  # fmt: skip
+
+
+def apply_listing_record(session: Session, listing: Listing, record: dict) -> None:
+    """Copy a validated listing record onto a listing, replacing its taxonomy links."""
+    # A half-built listing must not be flushed by the look-ups below.
+    with session.no_autoflush:
+        scalar_fields = (
+            "name", "summary", "description", "website", "how_to_apply", "cost", "funding_min",
+            "funding_max", "equity_taken", "eligibility", "application_status", "opens_on",
+            "deadline", "status", "provenance",
+        )  # fmt: skip
+        for name in scalar_fields:
+            setattr(listing, name, record[name])
+        listing.slug = record["slug"]
+        listing.tags = list(record["tags"])
+        listing.organisation = session.scalars(
+            select(Organisation).filter_by(slug=record["organisation"])
+        ).one()
+        listing.uk_wide = record["regions"] == [UK_WIDE]
+        regions = [] if listing.uk_wide else record["regions"]
+        for attribute, model, slugs in (
+            ("regions", Region, regions),
+            ("stages", Stage, record["stages"]),
+            ("support_types", SupportType, record["support_types"]),
+            ("sectors", Sector, record["sectors"]),
+            ("business_sizes", BusinessSize, record["business_sizes"]),
+        ):
+            setattr(listing, attribute, [session.get(model, slug) for slug in slugs])
+        listing.locations = [
+            Location(position=position, **location)
+            for position, location in enumerate(record["locations"])
+        ]

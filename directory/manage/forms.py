@@ -1,0 +1,235 @@
+"""Owner forms: a listing, a request to manage an organisation, a proposed organisation."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from directory.catalogue.records import (
+    MAX_SUMMARY_CHARS,
+    Problem,
+)
+from directory.taxonomy import UK_WIDE
+
+LOCATION_SLOTS = 3
+TEXT_MAX = 5000
+LINE_MAX = 200
+
+
+def _length(maximum: int, label: str) -> Length:
+    return Length(max=maximum, message=f"{label} must be {maximum:,} characters or fewer")
+
+
+class ListingForm(FlaskForm):
+    """Everything an owner says about a listing; domain rules are the catalogue's own."""
+
+    name = StringField("Name", [InputRequired("Enter the name"), _length(LINE_MAX, "Name")])
+    summary = TextAreaField(
+        "Summary",
+        [InputRequired("Enter a summary"), _length(MAX_SUMMARY_CHARS, "Summary")],
+    )
+    description = TextAreaField(
+        "Description", [InputRequired("Enter a description"), _length(TEXT_MAX, "Description")]
+    )
+    support_types = SelectMultipleField("Type of support", validate_choice=False)
+    stages = SelectMultipleField("Business stages", validate_choice=False)
+    sectors = SelectMultipleField("Sectors", validate_choice=False)
+    regions = SelectMultipleField("Where", validate_choice=False)
+    business_sizes = SelectMultipleField("Business size", validate_choice=False)
+    tags = StringField("Tags", [Optional(), _length(LINE_MAX, "Tags")])
+    website = StringField("Website", [Optional(), _length(500, "Website")])
+    how_to_apply = TextAreaField(
+        "How to apply", [InputRequired("Say how to apply"), _length(TEXT_MAX, "How to apply")]
+    )
+    cost = StringField("Cost to the founder", [Optional(), _length(LINE_MAX * 2, "Cost")])
+    funding_min = StringField("Smallest amount (£)", [Optional(), _length(12, "Amount")])
+    funding_max = StringField("Largest amount (£)", [Optional(), _length(12, "Amount")])
+    equity_taken = SelectField(
+        "Does it take equity?",
+        choices=[
+            SelectChoice("", "Not applicable"),
+            SelectChoice("no", "No"),
+            SelectChoice("yes", "Yes"),
+        ],
+        validate_choice=False,
+    )
+    eligibility = TextAreaField("Eligibility", [Optional(), _length(TEXT_MAX, "Eligibility")])
+    application_status = SelectField(
+        "Applications",
+        choices=[
+            SelectChoice("rolling", "Open all year"),
+            SelectChoice("open", "Open now, for a limited time"),
+            SelectChoice("opens", "Opening on a date"),
+            SelectChoice("closed", "Closed"),
+        ],
+        validate_choice=False,
+    )
+    opens_on = StringField("Opens on", [Optional(), _length(20, "Date")])
+    deadline = StringField("Deadline", [Optional(), _length(20, "Date")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.location_errors: dict[str, list[str]] = {}
+        taxonomy = current_app.extensions["taxonomy"]
+        for name in ("support_types", "stages", "sectors", "business_sizes"):
+            getattr(self, name).choices = [
+                SelectChoice(t.slug, t.label) for t in taxonomy.terms(name)
+            ]
+        self.regions.choices = [SelectChoice(UK_WIDE, "Anywhere in the UK")] + [
+            SelectChoice(t.slug, t.label) for t in taxonomy.regions
+        ]
+
+    def raw_record(self) -> dict:
+        """The form as a catalogue record, ready for the catalogue's own validation."""
+        return {
+            "name": self.name.data,
+            "summary": self.summary.data,
+            "description": self.description.data,
+            "support_types": self.support_types.data or [],
+            "stages": self.stages.data or [],
+            "sectors": self.sectors.data or [],
+            "regions": self.regions.data or [],
+            "business_sizes": self.business_sizes.data or [],
+            "tags": [t.strip().lower() for t in (self.tags.data or "").split(",") if t.strip()],
+            "locations": self.locations_data(),
+            "website": self.website.data or None,
+            "how_to_apply": self.how_to_apply.data,
+            "cost": self.cost.data or None,
+            "funding_min": _amount(self.funding_min.data),
+            "funding_max": _amount(self.funding_max.data),
+            "equity_taken": {"yes": True, "no": False}.get(self.equity_taken.data),
+            "eligibility": self.eligibility.data or None,
+            "application_status": self.application_status.data,
+            "opens_on": _date(self.opens_on.data),
+            "deadline": _date(self.deadline.data),
+        }
+
+    def locations_data(self) -> list[dict]:
+        """Filled-in location slots, from the request form (they are plain inputs)."""
+        from flask import request
+
+        locations = []
+        for slot in range(1, LOCATION_SLOTS + 1):
+            values = {
+                field: (request.form.get(f"location-{slot}-{field}") or "").strip()[:LINE_MAX]
+                for field in ("name", "address", "town", "postcode")
+            }
+            if any(values.values()):
+                locations.append({key: value or None for key, value in values.items()})
+        return locations
+
+    def fill(self, record: dict) -> None:
+        """Show a record in the form, for editing."""
+        for name in (
+            "name",
+            "summary",
+            "description",
+            "website",
+            "how_to_apply",
+            "cost",
+            "eligibility",
+            "application_status",
+            "support_types",
+            "stages",
+            "sectors",
+            "regions",
+            "business_sizes",
+        ):
+            getattr(self, name).data = record.get(name)
+        self.tags.data = ", ".join(record.get("tags") or [])
+        for name in ("funding_min", "funding_max"):
+            getattr(self, name).data = "" if record.get(name) is None else str(record[name])
+        self.equity_taken.data = {True: "yes", False: "no"}.get(record.get("equity_taken"), "")
+        for name in ("opens_on", "deadline"):
+            value = record.get(name)
+            getattr(self, name).data = value.isoformat() if isinstance(value, date) else ""
+
+    def add_problems(self, problems: list[Problem]) -> None:
+        """Show the catalogue's validation problems against the fields they concern."""
+        for problem in problems:
+            field = problem.field
+            if field.startswith("locations["):
+                self.location_errors.setdefault(field, []).append(problem.message)
+                continue
+            target = getattr(self, field, None)
+            if target is not None and hasattr(target, "errors"):
+                if isinstance(target.errors, tuple):
+                    target.errors = list(target.errors)
+                target.errors.append(_sentence(field, problem.message))
+            else:
+                self.form_errors.append(_sentence(field, problem.message))
+
+
+def _sentence(field: str, message: str) -> str:
+    """Turn 'stages', 'needs at least one value' into a sentence a person reads."""
+    label = field.replace("_", " ").capitalize()
+    return f"{label} {message}"
+
+
+def _amount(text: str | None):
+    """Read '£25,000' as 25000; leave anything else for validation to report."""
+    if not text:
+        return None
+    cleaned = re.sub(r"[£,\s]", "", text)
+    return int(cleaned) if cleaned.isdigit() else text
+
+
+def _date(text: str | None):
+    """Read 2027-03-31 or 31/3/2027 or 31 3 2027 as a date; anything else stays text."""
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        pass
+    parts = re.split(r"[\s/.-]+", text)
+    if len(parts) == 3 and all(part.isdigit() for part in parts):
+        try:
+            return date(int(parts[2]), int(parts[1]), int(parts[0]))
+        except ValueError:
+            return text
+    return text
+
+
+class MembershipRequestForm(FlaskForm):
+    """Why the user should manage an existing organisation."""
+
+    message = TextAreaField(
+        "How are you connected to this organisation?",
+        [
+            InputRequired("Say how you are connected to the organisation"),
+            _length(1000, "Your answer"),
+        ],
+    )
+
+
+class OrganisationProposalForm(FlaskForm):
+    """A new organisation, for moderators to check."""
+
+    name = StringField(
+        "Organisation name", [InputRequired("Enter the name"), _length(LINE_MAX, "Name")]
+    )
+    website = StringField("Website", [Optional(), _length(500, "Website")])
+    description = TextAreaField(
+        "What the organisation does",
+        [InputRequired("Describe the organisation"), _length(2000, "Description")],
+    )
+    message = TextAreaField(
+        "How are you connected to this organisation?",
+        [
+            InputRequired("Say how you are connected to the organisation"),
+            _length(1000, "Your answer"),
+        ],
+    )
+
+
+class ReasonForm(FlaskForm):
+    """A moderator's reason for a decision."""
+
+    reason = TextAreaField("Reason", [InputRequired("Give a reason"), _length(1000, "Reason")])

@@ -1,0 +1,191 @@
+"""What owners may see and do: their organisations, their listings, and nothing else."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from flask import abort, current_app
+from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
+
+from directory.accounts.models import User
+from directory.accounts.ownership import Membership
+from directory.accounts.services import grant_role
+from directory.catalogue.changes import save_organisation, unique_slug
+from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.records import normalise_listing, validate_listing
+from directory.extensions import db
+
+STALE_AFTER = timedelta(days=180)
+
+
+def managed_organisation_ids(user: User) -> set[int]:
+    """Organisations the user is approved to manage."""
+    return set(
+        db.session.scalars(
+            select(Membership.organisation_id).where(
+                Membership.user_id == user.id, Membership.state == "approved"
+            )
+        )
+    )
+
+
+def memberships(user: User) -> list[Membership]:
+    """The user's requests and approvals, newest first."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .where(Membership.user_id == user.id)
+            .options(selectinload(Membership.organisation))
+            .order_by(Membership.created_at.desc())
+        )
+    )
+
+
+def owned_listing_or_404(user: User, slug: str) -> Listing:
+    """A listing of one of the user's organisations; anyone else's is simply not found."""
+    listing = db.session.scalars(select(Listing).where(Listing.slug == slug)).first()
+    if listing is None or listing.organisation_id not in managed_organisation_ids(user):
+        abort(404)
+    return listing
+
+
+def owned_organisation_or_404(user: User, slug: str) -> Organisation:
+    """An organisation the user manages; any other is not found."""
+    organisation = db.session.scalars(select(Organisation).where(Organisation.slug == slug)).first()
+    if organisation is None or organisation.id not in managed_organisation_ids(user):
+        abort(404)
+    return organisation
+
+
+def listings_of(organisation_ids: set[int]) -> list[Listing]:
+    """Every listing, in any state, of these organisations."""
+    if not organisation_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Listing)
+            .where(Listing.organisation_id.in_(organisation_ids))
+            .options(selectinload(Listing.organisation))
+            .order_by(Listing.name)
+        )
+    )
+
+
+def is_stale(listing: Listing, today: date | None = None) -> bool:
+    """Not confirmed accurate for 180 days (counting from creation if never checked)."""
+    today = today or date.today()
+    checked = listing.last_checked_on or _as_date(listing.created_at)
+    return listing.moderation_state == "published" and today - checked >= STALE_AFTER
+
+
+def _as_date(moment: datetime) -> date:
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
+
+
+def stale_listings_query(today: date | None = None):
+    """Published listings not confirmed for 180 days, oldest first."""
+    cutoff = (today or date.today()) - STALE_AFTER
+    cutoff_moment = datetime.combine(cutoff, datetime.min.time(), tzinfo=UTC)
+    return (
+        select(Listing)
+        .where(
+            Listing.moderation_state == "published",
+            Listing.status != "closed",
+            or_(
+                Listing.last_checked_on <= cutoff,
+                (Listing.last_checked_on.is_(None)) & (Listing.created_at <= cutoff_moment),
+            ),
+        )
+        .options(selectinload(Listing.organisation))
+        .order_by(Listing.last_checked_on.nulls_first(), Listing.created_at)
+    )
+
+
+def validate_owner_record(record: dict, organisation: Organisation) -> tuple[dict, list]:
+    """Normalise and validate an owner's record with the catalogue's own rules."""
+    record = {
+        **record,
+        "slug": record.get("slug") or "new-listing",
+        "organisation": organisation.slug,
+        "provenance": record.get("provenance") or "owner",
+    }
+    normalised = normalise_listing(record)
+    problems = validate_listing(
+        record, normalised, "form", current_app.extensions["taxonomy"], {organisation.slug}
+    )
+    return normalised, problems
+
+
+def searchable_organisations(text: str, limit: int = 20) -> list[Organisation]:
+    """Published organisations whose name contains the text."""
+    if not text.strip():
+        return []
+    pattern = f"%{text.strip().lower()[:100]}%"
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .where(Organisation.moderation_state == "published", Organisation.name.ilike(pattern))
+            .order_by(Organisation.name)
+            .limit(limit)
+        )
+    )
+
+
+def request_membership(user: User, organisation: Organisation, message: str) -> Membership:
+    """Ask to manage an organisation (again, after a rejection)."""
+    membership = db.session.scalars(
+        select(Membership).filter_by(user_id=user.id, organisation_id=organisation.id)
+    ).first()
+    if membership is None:
+        membership = Membership(user_id=user.id, organisation_id=organisation.id)
+        db.session.add(membership)
+    elif membership.state == "approved":
+        return membership
+    membership.state, membership.message = "requested", message
+    membership.decision_reason = membership.decided_at = membership.decided_by_id = None
+    db.session.flush()
+    return membership
+
+
+def propose_organisation(
+    user: User, name: str, website: str | None, description: str, message: str
+) -> Membership:
+    """A new organisation, hidden until a moderator approves it with the user as its owner."""
+    organisation = Organisation(
+        slug=unique_slug(Organisation, name),
+        name=name.strip(),
+        website=(website or "").strip() or None,
+        description=description.strip(),
+        provenance="Proposed by its owner through this directory.",
+        moderation_state="proposed",
+    )
+    save_organisation(organisation, user)
+    return request_membership(user, organisation, message)
+
+
+def decide_membership(
+    membership: Membership, moderator: User, approve: bool, reason: str | None = None
+) -> None:
+    """Approve (making the user an owner, and a proposed organisation public) or reject."""
+    membership.state = "approved" if approve else "rejected"
+    membership.decision_reason = reason
+    membership.decided_by_id = moderator.id
+    membership.decided_at = datetime.now(UTC)
+    organisation = membership.organisation
+    if organisation.moderation_state == "proposed":
+        save_organisation(
+            organisation, moderator, moderation_state="published" if approve else "rejected"
+        )
+    if approve:
+        grant_role(membership.user, "owner")
+    db.session.flush()
+
+
+def searchable_organisations_by_slug(slug: str) -> Organisation | None:
+    """A published organisation a user may ask to manage."""
+    return db.session.scalars(
+        select(Organisation).where(
+            Organisation.slug == slug, Organisation.moderation_state == "published"
+        )
+    ).first()

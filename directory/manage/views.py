@@ -1,0 +1,195 @@
+"""Owners keep their own listings accurate: /manage/..."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from directory.accounts.forms import EmptyForm
+from directory.audit.services import history
+from directory.catalogue import changes
+from directory.extensions import db
+from directory.manage import services
+from directory.manage.forms import (
+    LOCATION_SLOTS,
+    ListingForm,
+    MembershipRequestForm,
+    OrganisationProposalForm,
+)
+from directory.search.service import refresh_index_after_edit
+
+blueprint = Blueprint("manage", __name__, url_prefix="/manage")
+
+
+@blueprint.before_request
+@login_required
+def require_sign_in() -> None:
+    """Every page here is for signed-in users."""
+
+
+def commit_listing_change(message: str) -> None:
+    """Commit, tell the user, and bring the search index up to date."""
+    db.session.commit()
+    flash(message)
+    refresh_index_after_edit()
+
+
+@blueprint.get("/")
+def index():
+    """The user's organisations, their listings with anything that needs attention."""
+    organisation_ids = services.managed_organisation_ids(current_user)
+    listings = services.listings_of(organisation_ids)
+    return render_template(
+        "manage/index.html",
+        memberships=services.memberships(current_user),
+        listings=listings,
+        stale={listing.id for listing in listings if services.is_stale(listing)},
+        form=EmptyForm(),
+    )
+
+
+@blueprint.get("/organisations/find")
+def find_organisation():
+    """Search for an existing organisation to ask to manage."""
+    text = request.args.get("q", "")[:100]
+    return render_template(
+        "manage/find_organisation.html",
+        text=text,
+        organisations=services.searchable_organisations(text),
+    )
+
+
+@blueprint.route("/organisations/<slug>/request", methods=["GET", "POST"])
+def request_organisation(slug: str):
+    """Ask a moderator to let the user manage an organisation."""
+    organisation = services.searchable_organisations_by_slug(slug) or abort(404)
+    form = MembershipRequestForm()
+    if form.validate_on_submit():
+        services.request_membership(current_user, organisation, form.message.data)
+        db.session.commit()
+        flash(f"Your request to manage {organisation.name} has been sent to the moderators.")
+        return redirect(url_for("manage.index"))
+    return render_template("manage/request.html", form=form, organisation=organisation)
+
+
+@blueprint.route("/organisations/new", methods=["GET", "POST"])
+def propose_organisation():
+    """Propose an organisation that is not in the directory yet."""
+    form = OrganisationProposalForm()
+    if form.validate_on_submit():
+        services.propose_organisation(
+            current_user,
+            form.name.data,
+            form.website.data,
+            form.description.data,
+            form.message.data,
+        )
+        db.session.commit()
+        flash(f"{form.name.data} has been sent to the moderators for approval.")
+        return redirect(url_for("manage.index"))
+    return render_template("manage/propose.html", form=form)
+
+
+@blueprint.route("/listings/new", methods=["GET", "POST"])
+def new_listing():
+    """Create a listing in draft for one of the user's organisations."""
+    organisation_slug = request.values.get("organisation", "")
+    organisation = services.owned_organisation_or_404(current_user, organisation_slug)
+    form = ListingForm()
+    if form.validate_on_submit():
+        record, problems = services.validate_owner_record(form.raw_record(), organisation)
+        if not problems:
+            listing = changes.create_draft(current_user, organisation, record)
+            db.session.commit()
+            flash("Your listing is saved as a draft. Submit it for review when it is ready.")
+            return redirect(url_for("manage.edit_listing", slug=listing.slug))
+        form.add_problems(problems)
+    return render_template(
+        "manage/listing_form.html",
+        form=form,
+        organisation=organisation,
+        listing=None,
+        slots=LOCATION_SLOTS,
+    )
+
+
+@blueprint.route("/listings/<slug>/edit", methods=["GET", "POST"])
+def edit_listing(slug: str):
+    """Edit a listing; a published listing changes at once, and the change is audited."""
+    listing = services.owned_listing_or_404(current_user, slug)
+    form = ListingForm()
+    if form.validate_on_submit():
+        record, problems = services.validate_owner_record(
+            changes.editable_record(listing, form.raw_record()), listing.organisation
+        )
+        if not problems:
+            changes.save_listing(listing, current_user, {**record, "slug": listing.slug})
+            commit_listing_change(
+                "Your changes are saved."
+                + (" They are live now." if listing.moderation_state == "published" else "")
+            )
+            return redirect(url_for("manage.edit_listing", slug=listing.slug))
+        form.add_problems(problems)
+    elif request.method == "GET":
+        form.fill(changes.editable_record(listing, {}))
+    return render_template(
+        "manage/listing_form.html",
+        form=form,
+        listing=listing,
+        organisation=listing.organisation,
+        slots=LOCATION_SLOTS,
+        actions=EmptyForm(),
+    )
+
+
+@blueprint.get("/listings/<slug>/preview")
+def preview_listing(slug: str):
+    """The listing as founders would see it, whatever its state."""
+    listing = services.owned_listing_or_404(current_user, slug)
+    return render_template("catalogue/listing.html", listing=listing, preview=True)
+
+
+@blueprint.get("/listings/<slug>/history")
+def listing_history(slug: str):
+    """The listing's audit trail."""
+    listing = services.owned_listing_or_404(current_user, slug)
+    return render_template(
+        "audit/history.html",
+        listing=listing,
+        entries=history("listing", listing.id),
+        restore_form=None,
+    )
+
+
+# Button actions: each is a POST with a CSRF token, allowed only in the states that make sense.
+ACTIONS = {
+    "submit": ({"draft", "rejected"}, "Your listing has been sent to the moderators."),
+    "pause": ({"published"}, "Your listing is paused: founders see it is not taking applications."),
+    "close": ({"published", "draft", "rejected"}, "Your listing is closed."),
+    "reopen": ({"published"}, "Your listing is active again."),
+    "check": ({"published"}, "Thank you: the listing shows today as the date it was last checked."),
+}
+
+
+@blueprint.post("/listings/<slug>/<action>")
+def listing_action(slug: str, action: str):
+    """Submit, pause, close, reopen, or confirm a listing is still accurate."""
+    listing = services.owned_listing_or_404(current_user, slug)
+    if action not in ACTIONS:
+        abort(404)
+    states, message = ACTIONS[action]
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    if listing.moderation_state not in states:
+        flash("That cannot be done to this listing in its current state.")
+        return redirect(url_for("manage.index"))
+    if action == "submit":
+        changes.submit(listing, current_user)
+    elif action == "check":
+        changes.confirm_accurate(listing, current_user, "the organisation")
+    else:
+        changes.set_status(
+            listing,
+            current_user,
+            {"pause": "paused", "close": "closed", "reopen": "active"}[action],
+        )
+    commit_listing_change(message)
+    return redirect(url_for("manage.index"))

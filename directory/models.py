@@ -1,0 +1,32 @@
+"""Every model, imported in one place so the metadata (and Alembic) sees them all."""
+
+from directory.accounts.models import User, UserRole
+from directory.accounts.ownership import Membership
+from directory.audit.models import AuditEntry
+from directory.catalogue.models import (
+    BusinessSize,
+    Listing,
+    Location,
+    Organisation,
+    Region,
+    Sector,
+    Stage,
+    SupportType,
+)
+from directory.search.models import SearchOutbox
+
+__all__ = [
+    "AuditEntry",
+    "BusinessSize",
+    "Listing",
+    "Location",
+    "Membership",
+    "Organisation",
+    "Region",
+    "SearchOutbox",
+    "Sector",
+    "Stage",
+    "SupportType",
+    "User",
+    "UserRole",
+]

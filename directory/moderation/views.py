@@ -1,0 +1,143 @@
+"""Moderators keep the catalogue trustworthy: /moderate/..."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from directory.accounts.forms import EmptyForm
+from directory.accounts.ownership import Membership
+from directory.accounts.permissions import role_required
+from directory.audit.services import history
+from directory.catalogue import changes
+from directory.catalogue.models import Listing
+from directory.extensions import db
+from directory.manage.forms import ReasonForm
+from directory.manage.services import decide_membership, stale_listings_query
+from directory.search.service import refresh_index_after_edit
+
+blueprint = Blueprint("moderation", __name__, url_prefix="/moderate")
+
+
+@blueprint.before_request
+@role_required("moderator")
+def require_moderator() -> None:
+    """Every page here is for moderators and admins."""
+
+
+def listing_or_404(slug: str) -> Listing:
+    """Any listing, in any state."""
+    return db.session.scalars(select(Listing).where(Listing.slug == slug)).first() or abort(404)
+
+
+@blueprint.get("/")
+def queue():
+    """Submissions, ownership requests and listings nobody has checked for 180 days."""
+    submitted = db.session.scalars(
+        select(Listing)
+        .where(Listing.moderation_state == "submitted")
+        .options(selectinload(Listing.organisation))
+        .order_by(Listing.updated_at)
+    ).all()
+    requests = db.session.scalars(
+        select(Membership)
+        .where(Membership.state == "requested")
+        .options(selectinload(Membership.organisation), selectinload(Membership.user))
+        .order_by(Membership.created_at)
+    ).all()
+    stale = db.session.scalars(stale_listings_query().limit(50)).all()
+    return render_template(
+        "moderation/queue.html",
+        submitted=submitted,
+        requests=requests,
+        stale=stale,
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@blueprint.get("/listings/<slug>")
+def review(slug: str):
+    """A listing as founders would see it, with its history and the decisions to make."""
+    listing = listing_or_404(slug)
+    return render_template(
+        "moderation/review.html",
+        listing=listing,
+        entries=history("listing", listing.id),
+        form=EmptyForm(),
+        reason_form=ReasonForm(),
+    )
+
+
+@blueprint.post("/listings/<slug>/approve")
+def approve(slug: str):
+    """Publish a submitted listing."""
+    listing = listing_or_404(slug)
+    if listing.moderation_state != "submitted":
+        abort(409, description="Only a submitted listing can be approved.")
+    changes.publish(listing, current_user)
+    db.session.commit()
+    refresh_index_after_edit()
+    flash(f"{listing.name} is published.")
+    return redirect(url_for("moderation.queue"))
+
+
+@blueprint.post("/listings/<slug>/reject")
+def reject(slug: str):
+    """Send a submission back to its owners with a reason."""
+    listing = listing_or_404(slug)
+    form = ReasonForm()
+    if listing.moderation_state != "submitted":
+        abort(409, description="Only a submitted listing can be sent back.")
+    if not form.validate_on_submit():
+        flash("Give a reason, so the owners know what to change.")
+        return redirect(url_for("moderation.review", slug=slug))
+    changes.reject(listing, current_user, form.reason.data)
+    db.session.commit()
+    flash(f"{listing.name} has been sent back to its owners.")
+    return redirect(url_for("moderation.queue"))
+
+
+@blueprint.post("/listings/<slug>/check")
+def check(slug: str):
+    """Record that a moderator confirmed the listing is still accurate."""
+    listing = listing_or_404(slug)
+    changes.confirm_accurate(listing, current_user, "a moderator")
+    db.session.commit()
+    flash(f"{listing.name} is marked as checked today.")
+    return redirect(url_for("moderation.review", slug=slug))
+
+
+@blueprint.post("/listings/<slug>/restore/<change_id>")
+def restore(slug: str, change_id: str):
+    """Put a listing back as it was after an earlier change."""
+    listing = listing_or_404(slug)
+    try:
+        changes.restore(listing, current_user, change_id)
+    except LookupError:
+        abort(404)
+    db.session.commit()
+    refresh_index_after_edit()
+    flash("The earlier version is restored. The restore itself is in the history.")
+    return redirect(url_for("moderation.review", slug=slug))
+
+
+@blueprint.post("/memberships/<int:membership_id>/<decision>")
+def decide(membership_id: int, decision: str):
+    """Approve or reject a request to manage an organisation (and any proposed organisation)."""
+    membership = db.session.get(Membership, membership_id) or abort(404)
+    if decision not in ("approve", "reject") or membership.state != "requested":
+        abort(404)
+    form = ReasonForm()
+    if decision == "reject" and not form.validate_on_submit():
+        flash("Give a reason for rejecting the request.")
+        return redirect(url_for("moderation.queue"))
+    decide_membership(
+        membership,
+        current_user,
+        decision == "approve",
+        form.reason.data if decision == "reject" else None,
+    )
+    db.session.commit()
+    flash(f"Request from {membership.user.email} {decision}d.")
+    return redirect(url_for("moderation.queue"))

@@ -1,0 +1,111 @@
+"""End to end in headless Chromium: an owner's and a moderator's whole jobs, axe-checked."""
+
+import re
+
+import pytest
+
+from tests.browser import chromium_page, chromium_pages, require_chromium, serve
+from tests.helpers import PASSWORD, make_user
+from tests.test_accounts import link_in, read_outbox
+from tests.test_browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def base_url(app):
+    """The seeded app served on a real port, with a moderator account."""
+    require_chromium()
+    make_user("moderator@example.org", roles=("moderator",))
+    with serve(app) as url:
+        yield url
+
+
+def sign_in(page, base_url, email, password=PASSWORD):
+    """Use the sign-in form."""
+    page.goto(base_url + "/account/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):
+    with chromium_pages(2) as (owner, moderator):
+        # The owner creates an account and confirms it from the email.
+        owner.goto(base_url + "/account/register")
+        assert_accessible(owner)
+        owner.get_by_label("Email address").fill("founder.owner@example.org")
+        owner.get_by_label("Create a password").fill("plum kettle harbour")
+        owner.get_by_label("Confirm password").fill("plum kettle harbour")
+        owner.get_by_role("button", name="Create account").click()
+        assert owner.locator("h1").inner_text() == "Check your email"
+        owner.goto(base_url + link_in(read_outbox(app)[-1]))
+        assert owner.locator("h1").inner_text() == "Your organisations and listings"
+        assert_accessible(owner)
+
+        # ...asks to manage an organisation already in the directory.
+        owner.get_by_role("link", name="Ask to manage an organisation").click()
+        owner.get_by_label("Organisation name").fill("British Business")
+        owner.get_by_role("button", name="Find").click()
+        assert_accessible(owner)
+        owner.get_by_role("link", name="Ask to manage British Business Bank").click()
+        owner.get_by_label("How are you connected").fill("I manage the programme's website.")
+        owner.get_by_role("button", name="Send request").click()
+        assert "Waiting for a moderator" in owner.content()
+
+        # The moderator approves the request.
+        sign_in(moderator, base_url, "moderator@example.org")
+        moderator.goto(base_url + "/moderate/")
+        assert_accessible(moderator)
+        moderator.get_by_role("button", name="Approve").first.click()
+        assert "approved" in moderator.content()
+
+        # The owner adds a listing and submits it.
+        owner.goto(base_url + "/manage/")
+        owner.get_by_role("link", name="Add a listing for British Business Bank").click()
+        assert_accessible(owner)
+        owner.get_by_label("Name", exact=True).fill("Numbat Growth Clinic")
+        owner.get_by_label("Summary").fill("Free monthly clinics on finance for growing firms.")
+        owner.get_by_label("Description").fill(
+            "Each month advisers meet owners of growing firms to talk through loans, equity "
+            "and grants, explain what lenders look for and help prepare applications. Sessions "
+            "last an hour and are free to any UK business that has traded for a year."
+        )
+        owner.locator("label[for='support_types-advice']").click()
+        owner.locator("label[for='stages-growth']").click()
+        owner.locator("label[for='sectors-any']").click()
+        owner.locator("label[for='regions-uk-wide']").click()
+        owner.get_by_label("How to apply").fill("Book a session on the website.")
+        owner.get_by_role("button", name="Save").click()
+        assert "saved as a draft" in owner.content()
+        assert_accessible(owner)
+        owner.get_by_role("button", name="Submit for review").click()
+        assert "sent to the moderators" in owner.content()
+
+        # The moderator reviews and publishes it.
+        moderator.goto(base_url + "/moderate/")
+        moderator.get_by_role("link", name="Numbat Growth Clinic").click()
+        assert_accessible(moderator)
+        moderator.get_by_role("button", name="Approve and publish").click()
+        assert "is published" in moderator.content()
+
+        # Founders find it.
+        owner.goto(base_url + "/search?q=numbat")
+        assert re.match(r"1 result", owner.locator("#result-count").inner_text())
+        owner.get_by_role("link", name="Numbat Growth Clinic").click()
+        assert owner.locator("h1").inner_text() == "Numbat Growth Clinic"
+
+
+def test_moderator_restores_an_earlier_version(app, base_url):
+    with chromium_page() as moderator:
+        sign_in(moderator, base_url, "moderator@example.org")
+        moderator.goto(base_url + "/moderate/listings/start-up-loans")
+        original = moderator.locator("p.govuk-body-l").inner_text()
+        moderator.get_by_role("button", name="Confirm still accurate").click()
+        assert "checked today" in moderator.content()
+        assert_accessible(moderator)
+        moderator.get_by_role("button", name="Restore this version").first.click()
+        assert "earlier version is restored" in moderator.content()
+        assert moderator.locator("p.govuk-body-l").inner_text() == original
+        moderator.goto(base_url + "/listings/start-up-loans")
+        assert "Not yet checked" in moderator.content()

@@ -1,0 +1,162 @@
+"""Catalogue tools: the CSV round trip and all-or-nothing import, and `flask catalogue check`."""
+
+import csv
+import io
+
+import pytest
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
+
+from directory.catalogue.coverage import (
+    MIN_LISTINGS,
+    MIN_PER_REGION,
+    MIN_PER_SECTOR,
+    MIN_PER_STAGE,
+    MIN_PER_SUPPORT_TYPE,
+    coverage,
+    duplicate_problems,
+)
+from directory.catalogue.seed import read_catalogue
+from directory.extensions import db
+from tests.conftest import SEED_DIR
+from tests.helpers import csrf_token, listing, make_user, page_text, sign_in
+
+
+@pytest.fixture
+def admin(app):
+    """A signed-in admin."""
+    make_user("admin@example.org", roles=("admin",))
+    client = app.test_client()
+    sign_in(client, "admin@example.org")
+    return client
+
+
+def upload(client, text: str):
+    """Import a CSV through the admin page, as a browser posts a file."""
+    token = csrf_token(client, "/admin/catalogue")
+    # Encoded in memory: the test client's own encoder leaves a temporary file open for
+    # bodies this large.
+    boundary, body = encode_multipart(
+        {"csrf_token": token, "file": FileStorage(io.BytesIO(text.encode()), "catalogue.csv")}
+    )
+    return client.post("/admin/catalogue/import", data=body,
+                       content_type=f"multipart/form-data; boundary={boundary}")  # fmt: skip
+
+
+def exported(client) -> str:
+    """The catalogue export as text."""
+    response = client.get("/admin/catalogue/export.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return response.get_data(as_text=True)
+
+
+def test_export_reimports_to_the_same_state(admin):
+    found = listing("start-up-loans")
+    found.summary = "=HYPERLINK('evil') is just text here"
+    found.moderation_state = "draft"
+    db.session.commit()
+    text = exported(admin)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    row = next(r for r in rows if r["slug"] == "start-up-loans")
+    assert row["summary"].startswith("'=")  # a spreadsheet will not run it
+    assert row["moderation_state"] == "draft"
+    response = upload(admin, text)
+    assert response.status_code == 302
+    message = page_text(admin.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"0 created, 0 updated, {len(rows)} unchanged" in message
+    assert listing("start-up-loans").summary == "=HYPERLINK('evil') is just text here"
+    assert exported(admin) == text
+
+
+def test_an_import_with_any_bad_row_changes_nothing_and_lists_every_problem(admin):
+    rows = list(csv.reader(io.StringIO(exported(admin))))
+    header = rows[0]
+    rows[1][header.index("summary")] = "A changed summary that must not be applied."
+    rows[2][header.index("stages")] = "series-b"
+    rows[4][header.index("website")] = "not a website"
+    rows[5][header.index("locations")] = "{broken json"
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    response = upload(admin, buffer.getvalue())
+    assert response.status_code == 400
+    text = page_text(response.get_data(as_text=True))
+    assert "Nothing was imported" in text
+    assert "line 3, stages: 'series-b' is not one of the fixed stages" in text
+    assert "line 5, website: 'not a website' is not a web address" in text
+    assert "line 6, locations: is not a JSON list of locations" in text
+    assert listing(rows[1][0]).summary != "A changed summary that must not be applied."
+
+
+def test_an_import_with_missing_columns_says_so(admin):
+    response = upload(admin, "slug,name\nx,y\n")
+    assert response.status_code == 400
+    assert "line 1, header: missing column(s)" in page_text(response.get_data(as_text=True))
+
+
+def test_catalogue_check_passes_on_the_real_catalogue(app):
+    result = app.test_cli_runner().invoke(args=["catalogue", "check"])
+    assert result.exit_code == 0, result.output
+    assert "catalogue check passed" in result.output
+    assert "Region x stage" in result.output and "Region x support type" in result.output
+
+
+def test_the_real_catalogue_meets_the_coverage_targets(app):
+    taxonomy = app.extensions["taxonomy"]
+    result = coverage(read_catalogue(SEED_DIR, taxonomy), taxonomy)
+    assert result.total >= MIN_LISTINGS
+    assert min(result.by_region[r] for r in taxonomy.slugs("regions")) >= MIN_PER_REGION
+    assert min(result.by_stage[s] for s in taxonomy.slugs("stages")) >= MIN_PER_STAGE
+    assert min(result.by_support[s] for s in taxonomy.slugs("support_types")) >= (
+        MIN_PER_SUPPORT_TYPE
+    )
+    assert min(result.by_sector[s] for s in taxonomy.slugs("sectors")[1:]) >= MIN_PER_SECTOR
+
+
+def test_duplicate_names_and_shared_websites_are_errors(app):
+    catalogue = read_catalogue(SEED_DIR, app.extensions["taxonomy"])
+    assert duplicate_problems(catalogue) == []
+    first, second = list(catalogue.listings.values())[:2]
+    second["name"] = first["name"]
+    first["website"] = second["website"] = "https://www.same.example/"
+    if first["organisation"] == second["organisation"]:
+        second["organisation"] = "another-organisation"
+    problems = {(p.record, p.field) for p in duplicate_problems(catalogue)}
+    assert (second["slug"], "name") in problems
+    assert (first["slug"], "website") in problems and (second["slug"], "website") in problems
+
+
+def make_synthetic(app, out, count=300):
+    """Run `flask catalogue synth` into a folder."""
+    result = app.test_cli_runner().invoke(
+        args=["catalogue", "synth", "--count", str(count), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+def test_synthetic_catalogue_is_valid_and_marked(app, tmp_path):
+    out = make_synthetic(app, tmp_path / "synthetic")
+    assert (out / "SYNTHETIC").exists()
+    taxonomy = app.extensions["taxonomy"]
+    catalogue = read_catalogue(out, taxonomy)
+    assert len(catalogue.listings) == 300
+    assert all(slug.startswith("synthetic-") for slug in catalogue.listings)
+    assert all(r["provenance"].startswith("SYNTHETIC") for r in catalogue.listings.values())
+    used = {s for r in catalogue.listings.values() for s in r["support_types"]}
+    assert used == set(taxonomy.slugs("support_types"))
+    # Never into a database that holds real listings.
+    app.config["SEED_DATA_DIR"] = str(out)
+    refused = app.test_cli_runner().invoke(args=["seed", "load", "--synthetic"])
+    assert refused.exit_code == 1 and "refusing" in refused.output
+
+
+def test_synthetic_listings_load_only_on_request_and_never_mix(empty_app, tmp_path):
+    out = make_synthetic(empty_app, tmp_path / "synthetic")
+    empty_app.config["SEED_DATA_DIR"] = str(out)
+    runner = empty_app.test_cli_runner()
+    assert "pass --synthetic" in runner.invoke(args=["seed", "load"]).output
+    loaded = runner.invoke(args=["seed", "load", "--synthetic", "--no-index"])
+    assert loaded.exit_code == 0, loaded.output
+    assert "listings: 300 created" in loaded.output
+    empty_app.config["SEED_DATA_DIR"] = str(SEED_DIR)
+    assert "holds synthetic listings" in runner.invoke(args=["seed", "load"]).output
