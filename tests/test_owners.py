@@ -279,3 +279,37 @@ def test_rejected_submission_goes_back_with_the_reason(owner, moderator):
     )
     assert "Please add the cohort dates." in page_text(owner_client.get("/manage/").get_data(True))
     assert new_listing().moderation_state == "rejected"
+
+
+def test_admins_grant_roles_deactivate_and_end_sessions(app):
+    make_user("admin@example.org", roles=("admin",))
+    user = make_user("analyst@example.org")
+    admin = app.test_client()
+    sign_in(admin, "admin@example.org")
+    person = app.test_client()
+    sign_in(person, "analyst@example.org")
+    assert person.get("/moderate/").status_code == 403
+
+    post_form(
+        admin,
+        f"/admin/users/{user.id}/roles",
+        {"roles": ["analyst", "moderator"]},
+        form_page="/admin/users",
+    )
+    db.session.expire_all()
+    assert db.session.get(User, user.id).roles == {"analyst", "moderator"}
+    assert person.get("/moderate/").status_code == 200
+
+    post_form(admin, f"/admin/users/{user.id}/end-sessions", form_page="/admin/users")
+    assert person.get("/manage/").status_code == 302  # signed out everywhere
+    sign_in(person, "analyst@example.org")
+    post_form(admin, f"/admin/users/{user.id}/deactivate", form_page="/admin/users")
+    assert person.get("/manage/").status_code == 302
+    assert sign_in(app.test_client(), "analyst@example.org").status_code == 200  # refused
+
+    me = db.session.scalars(select(User).filter_by(email="admin@example.org")).one()
+    post_form(
+        admin, f"/admin/users/{me.id}/roles", {"roles": ["analyst"]}, form_page="/admin/users"
+    )
+    db.session.expire_all()
+    assert "admin" in db.session.get(User, me.id).roles  # admins cannot demote themselves
