@@ -16,7 +16,6 @@ from directory.accounts import services
 from directory.accounts.forms import (
     ChangePasswordForm,
     EmailForm,
-    EmptyForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
@@ -176,8 +175,3 @@ def reset(token: str):
         flash("Your password has been reset. Sign in with your new password.")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)
-
-
-def empty_form() -> EmptyForm:
-    """A CSRF-only form for templates' sign-out button."""
-    return EmptyForm()
