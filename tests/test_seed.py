@@ -141,3 +141,15 @@ def test_malformed_yaml_is_reported_with_its_file(empty_app, tmp_path):
     result = empty_app.test_cli_runner().invoke(args=["seed", "load"])
     assert result.exit_code == 1
     assert "broken.yaml: (file): yaml:" in result.output
+
+
+def test_seed_load_names_locations_it_could_not_place(empty_app, tmp_path):
+    seed_dir = copy_seed(tmp_path)
+    slug = edit_first_listing(
+        seed_dir, lambda r: r.update(locations=[{"town": "Nowhereville Parva"}])
+    )
+    empty_app.config["SEED_DATA_DIR"] = str(seed_dir)
+    result = empty_app.test_cli_runner().invoke(args=["seed", "load", "--no-index"])
+    assert result.exit_code == 0, result.output
+    assert "could not be placed on the map" in result.output
+    assert f"{slug}: Nowhereville Parva" in result.output

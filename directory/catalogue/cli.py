@@ -58,6 +58,13 @@ def load_command(no_index: bool, synthetic: bool) -> None:
         click.echo(
             f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
         )
+    if report.unplaced:
+        click.echo(
+            f"{len(report.unplaced)} location(s) could not be placed on the map "
+            "(give them a postcode):"
+        )
+        for location in report.unplaced:
+            click.echo(f"  {location}")
     if not no_index:
         count = rebuild_index(current_app.config["SEARCH_INDEX_DIR"])
         click.echo(f"search index rebuilt: {count} listings")
