@@ -92,13 +92,16 @@ def register_blueprints(app: Flask) -> None:
     from directory.admin.views import blueprint as admin
     from directory.api.views import blueprint as api
     from directory.catalogue.views import blueprint as catalogue
+    from directory.demand.views import blueprint as insights
     from directory.geo.views import blueprint as geo
     from directory.main.views import blueprint as main
     from directory.manage.views import blueprint as manage
     from directory.moderation.views import blueprint as moderation
+    from directory.questionnaire.views import blueprint as questionnaire
     from directory.search.views import blueprint as search
 
-    for blueprint in (main, search, catalogue, api, accounts, manage, moderation, admin, geo):
+    for blueprint in (main, search, questionnaire, catalogue, api, accounts, manage, moderation,
+                      admin, geo, insights):  # fmt: skip
         app.register_blueprint(blueprint)
     # The JSON API changes nothing and takes no cookies' authority, so it needs no CSRF token.
     csrf.exempt(api)
@@ -116,6 +119,7 @@ def register_cli(app: Flask) -> None:
     """Add the grouped CLI commands: seed, catalogue, search, users."""
     from directory.accounts.cli import users_cli
     from directory.catalogue.cli import catalogue_cli, seed_cli
+    from directory.demand.cli import demand_cli
     from directory.geo.cli import geo_cli
     from directory.search.cli import search_cli
 
@@ -124,6 +128,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(search_cli)
     app.cli.add_command(geo_cli)
+    app.cli.add_command(demand_cli)
 
 
 def register_errorhandlers(app: Flask) -> None:

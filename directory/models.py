@@ -13,11 +13,23 @@ from directory.catalogue.models import (
     Stage,
     SupportType,
 )
+from directory.demand.models import (
+    ApiToken,
+    DemandAppearance,
+    DemandEvent,
+    DemandSalt,
+    DemandWeekly,
+)
 from directory.search.models import SearchOutbox
 
 __all__ = [
+    "ApiToken",
     "AuditEntry",
     "BusinessSize",
+    "DemandAppearance",
+    "DemandEvent",
+    "DemandSalt",
+    "DemandWeekly",
     "Listing",
     "Location",
     "Membership",

@@ -15,7 +15,8 @@ def result_slugs(html: str, container: str = "results") -> list[str]:
                       html, re.S)  # fmt: skip
     if not match:
         return []
-    return re.findall(r'href="/listings/([a-z0-9-]+)"', match.group(1))
+    # Result links may carry the demand marker (?from=search&rank=N) after the slug.
+    return re.findall(r'href="/listings/([a-z0-9-]+)(?:\?[^"]*)?"', match.group(1))
 
 
 def result_count(html: str) -> int:

@@ -9,6 +9,8 @@ from directory.api.serialise import (
     taxonomy_document,
 )
 from directory.catalogue import services
+from directory.demand.recording import record_search
+from directory.demand.views import api_demand
 from directory.search.params import parse_search_args
 from directory.search.service import locate, search_listings
 
@@ -45,7 +47,7 @@ def search():
                 errors=[{"parameter": "near", "message": near.message}],
             ), 503 if near.problem == "unavailable" else 400
     outcome = search_listings(params)
-    return jsonify(
+    response = jsonify(
         total=outcome.total,
         page=params.page,
         per_page=params.per_page,
@@ -58,6 +60,8 @@ def search():
         degraded=outcome.degraded,
         links={"html": url_for("search.results", _external=True, **request.args.to_dict(False))},
     )  # fmt: skip
+    record_search(outcome, "search_api")  # after the response is built; never fails the search
+    return response
 
 
 @blueprint.get("/listings/<slug>")
@@ -65,6 +69,10 @@ def listing(slug: str):
     """One published listing in full."""
     found = services.public_listing(slug) or abort(404, description="No such listing.")
     return jsonify(listing_detail(found))
+
+
+# Demand figures for analysts' scripts: bearer-token auth, the insights exports' parameters.
+blueprint.add_url_rule("/demand", "demand", api_demand, methods=["GET"])
 
 
 @blueprint.get("/taxonomy")

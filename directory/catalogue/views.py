@@ -1,8 +1,9 @@
 """Public listing and organisation pages."""
 
-from flask import Blueprint, abort, render_template
+from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from directory.catalogue import services
+from directory.demand.recording import record_listing_open
 
 blueprint = Blueprint("catalogue", __name__)
 
@@ -11,6 +12,11 @@ blueprint = Blueprint("catalogue", __name__)
 def listing(slug: str):
     """Everything a founder needs to know about one listing."""
     found = services.public_listing(slug) or abort(404)
+    rank = request.args.get("rank", "")
+    if request.args.get("from") == "search" and rank.isdigit() and 0 < int(rank) <= 10_000:
+        # Opened from a results page: record it, then keep the listing's URL canonical.
+        record_listing_open(found.slug, int(rank))
+        return redirect(url_for("catalogue.listing", slug=found.slug), 303)
     return render_template("catalogue/listing.html", listing=found)
 
 

@@ -1,11 +1,12 @@
 """Owners keep their own listings accurate: /manage/..."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from directory.accounts.forms import EmptyForm
 from directory.audit.services import history
 from directory.catalogue import changes
+from directory.demand.service import owner_figures, parse_period
 from directory.extensions import db
 from directory.manage import services
 from directory.manage.forms import (
@@ -43,6 +44,12 @@ def index():
         listings=listings,
         stale={listing.id for listing in listings if services.is_stale(listing)},
         form=EmptyForm(),
+        # Anonymised demand for the last 28 days, through disclosure control.
+        demand=owner_figures(
+            [listing for listing in listings if listing.moderation_state == "published"],
+            current_app.extensions["taxonomy"],
+            parse_period({}),
+        ),
     )
 
 

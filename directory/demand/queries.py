@@ -1,0 +1,159 @@
+"""Aggregation queries: distinct visitor-days per cell, straight from the demand table.
+
+Every query excludes synthetic events unless asked, and adds the weekly aggregates that
+`flask demand prune` left for weeks whose raw events are gone. Nothing here is released as it
+is: callers pass the counts through `directory.demand.disclosure`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from directory.catalogue.models import Listing
+from directory.demand.models import SEARCH_SOURCES, DemandAppearance, DemandEvent, DemandWeekly
+from directory.demand.recording import week_start
+from directory.extensions import db
+
+GROUPS = ("region", "stage", "support", "sector", "week", "query")
+
+
+@dataclass(frozen=True)
+class DemandQuery:
+    """Which events to count: a period of days, optionally one region and zero results only."""
+
+    date_from: date
+    date_to: date
+    region: str | None = None
+    zero_results_only: bool = False
+    synthetic: bool = False
+    sources: tuple[str, ...] = SEARCH_SOURCES
+
+
+def _event_filters(query: DemandQuery, table=DemandEvent) -> list:
+    """WHERE conditions shared by every count over raw events or weekly aggregates."""
+    conditions = [table.synthetic.is_(query.synthetic), table.source.in_(query.sources)]
+    if table is DemandEvent:
+        conditions += [table.day >= query.date_from, table.day <= query.date_to]
+    else:
+        conditions += [table.week >= week_start(query.date_from), table.week <= query.date_to]
+    if query.region:
+        conditions.append(table.region == query.region)
+    if query.zero_results_only:
+        conditions.append(table.zero_results.is_(True))
+    return conditions
+
+
+def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tuple, int]:
+    """Distinct visitor-days per combination of the grouping columns (a plain GROUP BY)."""
+    counts: Counter = Counter()
+    for table, measure in (
+        (DemandEvent, func.count(func.distinct(DemandEvent.visitor_day_key))),
+        (DemandWeekly, func.sum(DemandWeekly.visitor_days)),
+    ):
+        columns = [getattr(table, name) for name in group_by]
+        conditions = _event_filters(query, table)
+        if "query" in group_by:
+            conditions.append(and_(table.query.is_not(None), table.query != ""))
+        statement = select(*columns, measure).where(*conditions)
+        if columns:
+            statement = statement.group_by(*columns)
+        for row in db.session.execute(statement):
+            if row[-1]:
+                counts[tuple(row[:-1])] += int(row[-1])
+    return dict(counts)
+
+
+def total_visitor_days(query: DemandQuery) -> int:
+    """Distinct visitor-days over everything the query selects."""
+    return visitor_days(query).get((), 0)
+
+
+def supply_by_region_stage(support: str | None = None) -> dict[tuple[str, str], int]:
+    """Published, active listings serving each region and stage (UK-wide ones serve all)."""
+    from flask import current_app
+
+    taxonomy = current_app.extensions["taxonomy"]
+    regions = taxonomy.slugs("regions")
+    statement = (
+        select(Listing)
+        .where(Listing.moderation_state == "published", Listing.status == "active")
+        .options(
+            selectinload(Listing.regions),
+            selectinload(Listing.stages),
+            selectinload(Listing.support_types),
+        )
+    )
+    supply: Counter = Counter()
+    for listing in db.session.scalars(statement):
+        if support and support not in {s.slug for s in listing.support_types}:
+            continue
+        served = regions if listing.uk_wide else [region.slug for region in listing.regions]
+        for region in served:
+            for stage in listing.stages:
+                supply[region, stage.slug] += 1
+    return dict(supply)
+
+
+def listing_figures(slugs: list[str], date_from: date, date_to: date) -> dict[str, dict]:
+    """Appearances in search results and opens from results, per listing (unreleased)."""
+    figures = {slug: {"appearances": 0, "opens": 0} for slug in slugs}
+    if not slugs:
+        return figures
+    appearances = (
+        select(
+            DemandAppearance.listing_slug,
+            func.count(func.distinct(DemandAppearance.visitor_day_key)),
+        )
+        .where(
+            DemandAppearance.listing_slug.in_(slugs),
+            DemandAppearance.synthetic.is_(False),
+            DemandAppearance.day >= date_from,
+            DemandAppearance.day <= date_to,
+        )
+        .group_by(DemandAppearance.listing_slug)
+    )
+    opens = (
+        select(DemandEvent.listing_slug, func.count(func.distinct(DemandEvent.visitor_day_key)))
+        .where(
+            DemandEvent.listing_slug.in_(slugs),
+            DemandEvent.source == "listing_open",
+            DemandEvent.synthetic.is_(False),
+            DemandEvent.day >= date_from,
+            DemandEvent.day <= date_to,
+        )
+        .group_by(DemandEvent.listing_slug)
+    )
+    for slug, count in db.session.execute(appearances):
+        figures[slug]["appearances"] = count
+    for slug, count in db.session.execute(opens):
+        figures[slug]["opens"] = count
+    return figures
+
+
+def zero_result_queries(
+    regions: list[str] | None, stages: list[str], date_from: date, date_to: date
+) -> dict[str, int]:
+    """Visitor-days per query that found nothing, in some regions (None: all) and stages."""
+    conditions = [
+        DemandEvent.synthetic.is_(False),
+        DemandEvent.source.in_(SEARCH_SOURCES),
+        DemandEvent.zero_results.is_(True),
+        DemandEvent.query.is_not(None),
+        DemandEvent.day >= date_from,
+        DemandEvent.day <= date_to,
+    ]
+    if regions is not None:
+        conditions.append(or_(DemandEvent.region.in_(regions), DemandEvent.region.is_(None)))
+    if stages:
+        conditions.append(or_(DemandEvent.stage.in_(stages), DemandEvent.stage.is_(None)))
+    statement = (
+        select(DemandEvent.query, func.count(func.distinct(DemandEvent.visitor_day_key)))
+        .where(*conditions)
+        .group_by(DemandEvent.query)
+    )
+    return {query: count for query, count in db.session.execute(statement)}

@@ -1,0 +1,164 @@
+"""The questionnaire's questions, read from seed_data/questionnaire.yaml and checked once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from directory.taxonomy import Taxonomy
+
+KINDS = ("radios", "checkboxes", "location")
+# The value a skipped question stores in the URL (never a taxonomy slug or option value).
+SKIP = "skip"
+# The answer keys the results and the demand record read by name.
+REQUIRED_KEYS = frozenset(
+    {"place", "region", "stage", "sector", "need", "amount", "equity", "size"}
+)
+
+
+class QuestionnaireError(ValueError):
+    """The questionnaire file is malformed or names something the taxonomy does not have."""
+
+
+@dataclass(frozen=True)
+class Option:
+    """One answer a question offers; needs carry the support types they stand for."""
+
+    value: str
+    label: str
+    hint: str | None = None
+    support: tuple[str, ...] = ()
+    equity_support: tuple[str, ...] = ()
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+@dataclass(frozen=True)
+class Question:
+    """One page of the questionnaire."""
+
+    id: str
+    key: str
+    kind: str
+    title: str
+    short: str
+    hint: str
+    error: str
+    options: tuple[Option, ...]
+    skippable: bool = False
+    # Asked only when the answer to `when[0]` includes `when[1]`.
+    when: tuple[str, str] | None = None
+    # Location only: the key of the postcode or town typed (the region goes in `key`).
+    place_key: str | None = None
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every query-string key this question answers."""
+        return (self.key, self.place_key) if self.place_key else (self.key,)
+
+    @property
+    def multiple(self) -> bool:
+        """Whether several options may be chosen."""
+        return self.kind == "checkboxes"
+
+    def option(self, value: str) -> Option | None:
+        """The option with this value, if the question offers it."""
+        return next((option for option in self.options if option.value == value), None)
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    """The questions in the order they are asked."""
+
+    questions: tuple[Question, ...]
+
+    def get(self, question_id: str) -> Question | None:
+        """A question by its id (its URL segment)."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def by_key(self, key: str) -> Question | None:
+        """The question that a query-string key answers."""
+        return next((q for q in self.questions if key in q.keys), None)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every answer key, in question order."""
+        return tuple(key for question in self.questions for key in question.keys)
+
+
+def load_questionnaire(path: Path, taxonomy: Taxonomy) -> Questionnaire:
+    """Read and check the questionnaire file; raises QuestionnaireError naming the problem."""
+    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    questions = tuple(_question(entry, taxonomy) for entry in raw["questions"])
+    questionnaire = Questionnaire(questions)
+    keys = questionnaire.keys
+    if len(set(keys)) != len(keys) or len({q.id for q in questions}) != len(questions):
+        raise QuestionnaireError("question ids and keys must be unique")
+    if not set(keys) >= REQUIRED_KEYS:
+        raise QuestionnaireError(f"missing answer keys {sorted(REQUIRED_KEYS - set(keys))}")
+    for question in questions:
+        if question.when:
+            key, value = question.when
+            source = questionnaire.by_key(key)
+            if source is None or source.option(value) is None:
+                raise QuestionnaireError(
+                    f"{question.id}: `when` names no such answer {key}={value}"
+                )
+    return questionnaire
+
+
+def _question(entry: dict, taxonomy: Taxonomy) -> Question:
+    """One question from its YAML entry, with taxonomy options filled in and checked."""
+    kind = entry["kind"]
+    if kind not in KINDS:
+        raise QuestionnaireError(f"{entry['id']}: kind must be one of {', '.join(KINDS)}")
+    if kind == "location":
+        options = tuple(Option(term.slug, term.label) for term in taxonomy.regions)
+    elif "taxonomy" in entry:
+        excluded = set(entry.get("exclude", ()))
+        options = tuple(
+            Option(term.slug, term.label)
+            for term in taxonomy.terms(entry["taxonomy"])
+            if term.slug not in excluded
+        )
+    else:
+        options = tuple(_option(item, taxonomy, entry["id"]) for item in entry["options"])
+    if any(option.value == SKIP for option in options):
+        raise QuestionnaireError(f"{entry['id']}: `{SKIP}` is reserved for skipped questions")
+    when = entry.get("when")
+    return Question(
+        id=entry["id"],
+        key=entry["key"],
+        kind=kind,
+        title=entry["title"],
+        short=entry["short"],
+        hint=entry.get("hint", ""),
+        error=entry["error"],
+        options=options,
+        skippable=bool(entry.get("skippable", False)),
+        when=next(iter(when.items())) if when else None,
+        place_key=entry.get("place_key"),
+    )
+
+
+def _option(item: dict, taxonomy: Taxonomy, question_id: str) -> Option:
+    """One listed option; support types must exist in the taxonomy."""
+    support = tuple(item.get("support", ()))
+    equity_support = tuple(item.get("equity_support", ()))
+    known = set(taxonomy.slugs("support_types"))
+    unknown = (set(support) | set(equity_support)) - known
+    if unknown:
+        raise QuestionnaireError(f"{question_id}: unknown support types {sorted(unknown)}")
+    if not set(equity_support) <= set(support):
+        raise QuestionnaireError(f"{question_id}: equity_support must be part of support")
+    return Option(
+        value=str(item["value"]),
+        label=item["label"],
+        hint=item.get("hint"),
+        support=support,
+        equity_support=equity_support,
+        minimum=item.get("min"),
+        maximum=item.get("max"),
+    )

@@ -1,0 +1,137 @@
+"""The questionnaire end to end in headless Chromium, on a phone, checked with axe-core."""
+
+import re
+
+import pytest
+
+from tests.browser import chromium_page, require_chromium, serious_accessibility_violations, serve
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def base_url(app):
+    """The seeded app served on a real port."""
+    require_chromium()
+    with serve(app) as url:
+        yield url
+
+
+def assert_good_step(page) -> None:
+    """Accessible, free of script errors, and nothing wider than the phone's screen."""
+    assert serious_accessibility_violations(page) == [], page.url
+    assert page.errors == [], page.url
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), page.url
+
+
+def test_founder_answers_changes_an_answer_and_gets_explained_results_on_a_phone(base_url):
+    with chromium_page() as page:
+        page.set_viewport_size({"width": 375, "height": 740})
+        page.goto(base_url + "/")
+        page.get_by_role("link", name="Answer a few questions").click()
+        page.wait_for_url(re.compile(r"/check/$"))
+        assert_good_step(page)
+        page.get_by_role("button", name="Start now").click()
+
+        page.wait_for_url(re.compile(r"/check/location"))
+        assert_good_step(page)
+        page.get_by_role("button", name="Continue").click()  # nothing given: an error
+        assert page.locator(".govuk-error-summary").is_visible()
+        assert page.title().startswith("Error: ")
+        assert_good_step(page)
+        page.get_by_label("Postcode or town").fill("ls1 4ap")
+        page.get_by_role("button", name="Continue").click()
+
+        page.wait_for_url(re.compile(r"/check/stage\?place=LS1\+4AP"))
+        assert_good_step(page)
+        page.get_by_label("Start-up (trading under 2 years").check()
+        page.get_by_role("button", name="Continue").click()
+
+        page.wait_for_url(re.compile(r"/check/sector"))
+        assert_good_step(page)
+        page.get_by_role("link", name="Skip this question").click()
+
+        page.wait_for_url(re.compile(r"/check/need"))
+        assert_good_step(page)
+        page.get_by_label("Advice and mentoring").check()
+        page.get_by_role("button", name="Continue").click()
+
+        page.wait_for_url(re.compile(r"/check/size"))
+        page.get_by_role("link", name="Back").click()  # back to the needs, answer kept
+        page.wait_for_url(re.compile(r"/check/need"))
+        assert page.get_by_label("Advice and mentoring").is_checked()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/check/size"))
+        assert_good_step(page)
+        page.get_by_label("Fewer than 10 employees").check()
+        page.get_by_role("button", name="Continue").click()
+
+        page.wait_for_url(re.compile(r"/check/answers"))
+        assert page.locator("h1").inner_text() == "Check your answers"
+        assert "Funding needed" not in page.locator("#answers").inner_text()
+        assert_good_step(page)
+
+        # Change the needs to add funding: its two questions follow, then the summary again.
+        page.get_by_role("link", name="Change help you need").click()
+        page.wait_for_url(re.compile(r"/check/need\?.*change=1"))
+        assert_good_step(page)
+        page.get_by_label("Funding or investment").check()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/check/amount"))
+        assert_good_step(page)
+        page.get_by_label("£25,000 to £100,000").check()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/check/equity"))
+        assert_good_step(page)
+        page.get_by_label("No, I want to keep full ownership").check()
+        page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/check/answers"))
+        summary = page.locator("#answers").inner_text()
+        assert "Funding or investment" in summary and "£25,000 to £100,000" in summary
+        assert_good_step(page)
+
+        page.get_by_role("button", name="Show support that fits").click()
+        page.wait_for_url(re.compile(r"/check/results\?place=LS1\+4AP&stage=start-up"))
+        assert page.locator("h1").inner_text() == "Support that fits your answers"
+        funding = page.locator("#need-funding")
+        assert "Why it fits" in funding.inner_text()
+        assert "km from LS1 4AP" in funding.inner_text()
+        distances = [
+            float(text.split()[0])
+            for text in funding.locator(".app-result__distance").all_inner_texts()
+        ]
+        assert distances == sorted(distances)
+        assert page.locator("#need-advice").is_visible()
+        assert_good_step(page)
+
+        with page.expect_download() as download:
+            page.locator("#download-csv").click()
+        assert download.value.suggested_filename == "support-for-your-business.csv"
+
+
+def test_the_questionnaire_works_without_javascript(base_url):
+    with chromium_page() as page:
+        browser = page.context.browser
+        context = browser.new_context(java_script_enabled=False)
+        try:
+            plain = context.new_page()
+            plain.goto(base_url + "/check/location")
+            plain.get_by_label("Region").select_option("wales")
+            plain.get_by_role("button", name="Continue").click()
+            plain.wait_for_url(re.compile(r"/check/stage\?region=wales"))
+            plain.get_by_label("Growth").check()
+            plain.get_by_role("button", name="Continue").click()
+            plain.wait_for_url(re.compile(r"/check/sector"))
+            plain.get_by_label("Manufacturing").check()
+            plain.get_by_role("button", name="Continue").click()
+            plain.wait_for_url(re.compile(r"/check/need"))
+            plain.get_by_label("Selling abroad").check()
+            plain.get_by_role("button", name="Continue").click()
+            plain.wait_for_url(re.compile(r"/check/size"))
+            plain.get_by_role("link", name="Skip this question").click()
+            plain.wait_for_url(re.compile(r"/check/answers"))
+            plain.get_by_role("button", name="Show support that fits").click()
+            plain.wait_for_url(re.compile(r"/check/results"))
+            assert "Selling abroad" in plain.locator("#need-export").inner_text()
+        finally:
+            context.close()

@@ -1,0 +1,62 @@
+"""Insights in headless Chromium: axe-clean, the chart drawn from the table, tokens."""
+
+import pytest
+
+from directory.demand import recording
+from directory.demand.service import today
+from directory.extensions import db
+from tests.browser import chromium_page, require_chromium, serve
+from tests.helpers import PASSWORD, make_user
+from tests.test_browser import assert_accessible
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def base_url(app):
+    """The seeded app on a real port, with an analyst and a day of searches."""
+    require_chromium()
+    make_user("analyst@example.org", roles=("analyst",))
+    for number in range(12):
+        recording.write_events(
+            db.session,
+            [
+                recording.EventDraft(
+                    "search_page",
+                    today(),
+                    11,
+                    f"203.0.113.{number}",
+                    "UA",
+                    query="grant",
+                    filters={"region": ["london"], "stage": ["start-up"]},
+                    result_count=0,
+                )
+            ],
+        )
+    db.session.commit()
+    with serve(app) as url:
+        yield url
+
+
+def test_an_analyst_sees_accessible_insights_with_a_chart_and_creates_a_token(base_url):
+    with chromium_page() as page:
+        page.goto(base_url + "/account/login")
+        page.get_by_label("Email address").fill("analyst@example.org")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Insights").click()
+        assert page.locator("h1").inner_text() == "Demand insights"
+        assert page.locator("#top-zero-queries").inner_text().count("grant") == 1
+        assert page.locator("#trend-chart svg rect").count() == 1  # drawn from the table
+        assert page.locator("#weekly-trend td[data-value='10']").count() == 1
+        assert_accessible(page)
+        page.get_by_label("Region", exact=True).select_option("london")
+        page.get_by_role("button", name="Show figures").click()
+        assert "region=london" in page.url
+        assert_accessible(page)
+        page.get_by_role("link", name="API tokens for scripts").click()
+        page.get_by_label("Name of the token").fill("Dashboard")
+        page.get_by_role("button", name="Create a token").click()
+        assert page.locator("#new-token").inner_text().startswith("ssd_")
+        assert_accessible(page)
+        assert not page.errors

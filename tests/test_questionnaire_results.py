@@ -1,0 +1,289 @@
+"""Questionnaire results: grouped by need, explained, nearest first, as CSV, and as demand."""
+
+import csv
+import io
+import re
+
+import pytest
+from sqlalchemy import select
+
+from directory.catalogue.models import BusinessSize, Listing, Region, Sector, Stage, SupportType
+from directory.demand.models import DemandAppearance, DemandEvent
+from directory.extensions import db
+from directory.questionnaire.questions import Option
+from directory.questionnaire.results import Place, Profile, explain
+from tests.demand_helpers import demand_rows, visitor
+from tests.helpers import listing, page_text, result_count
+
+LEEDS = {
+    "place": "LS1 4AP",
+    "stage": "start-up",
+    "sector": "skip",
+    "need": ["funding", "programme"],
+    "amount": "not-sure",
+    "equity": "yes",
+    "size": "skip",
+}
+LONDON = {
+    "region": "london",
+    "stage": "start-up",
+    "sector": "information-technology-digital-and-creative",
+    "need": ["advice", "workspace"],
+    "size": "under-10",
+}
+
+
+def results_page(client, **answers) -> str:
+    """The results page's HTML, asserting it worked."""
+    response = client.get("/check/results", query_string=answers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_data(as_text=True)
+
+
+def group_html(html: str, need: str) -> str:
+    """The part of a results page for one need."""
+    match = re.search(rf'<section class="app-need" id="need-{need}".*?</section>', html, re.S)
+    assert match, f"no group for {need}"
+    return match.group(0)
+
+
+def group_slugs(html: str, need: str) -> list[str]:
+    """Listing slugs shown for one need, in order."""
+    return re.findall(r'href="/listings/([a-z0-9-]+)"', group_html(html, need))
+
+
+def group_total(html: str, need: str) -> int:
+    """The count a need's heading shows."""
+    return int(re.search(r'app-need__count">(\d+) result', group_html(html, need)).group(1))
+
+
+def test_results_are_grouped_by_need_with_a_count_that_full_search_agrees_with(client):
+    html = results_page(client, **LONDON)
+    for need in ("advice", "workspace"):
+        total = group_total(html, need)
+        assert total > 0
+        link = re.search(r'href="(/search\?[^"]+)">See all', group_html(html, need)).group(1)
+        link = link.replace("&amp;", "&")
+        assert "region=london" in link and "stage=start-up" in link and "sector=any" in link
+        search = client.get(link).get_data(as_text=True)
+        assert result_count(search) == total, need
+        assert len(group_slugs(html, need)) == min(total, 10)
+    assert 'id="full-search"' in html and 'id="download-csv"' in html
+    text = page_text(html)
+    assert "Advice and mentoring (" in text and "Workspace, offices or labs (" in text
+
+
+def test_each_result_says_why_it_fits(client):
+    html = results_page(client, **LONDON)
+    advice = page_text(group_html(html, "advice"))
+    assert "Why it fits" in advice
+    assert "Offers the help you need: Advice and mentoring" in advice
+    assert "For your stage: Start-up" in advice
+    assert "Serves London" in advice or "Available anywhere in the UK" in advice
+    assert (
+        "Specialises in Information technology, digital and creative" in advice
+        or "Open to businesses in any sector" in advice
+    )
+    # Listings that specialise in the founder's sector come before sector-agnostic ones
+    # with the same blockers.
+    first = listing(group_slugs(html, "advice")[0])
+    assert first.slug
+
+
+def test_near_me_results_come_nearest_first_within_each_need(client):
+    html = results_page(client, **LEEDS)
+    for need in ("funding", "programme"):
+        part = group_html(html, need)
+        distances = [float(d) for d in re.findall(r"([\d.]+) km away", part)]
+        assert distances == sorted(distances), need
+        assert "km from LS1 4AP" in page_text(part)
+    assert "nearest to LS1 4AP first" in page_text(html)
+    # Results without a fixed place follow the placed ones.
+    part = group_html(html, "funding")
+    items = re.findall(r'<li class="app-result">.*?</li>\s*(?=<li class="app-result">|</ol>)',
+                       part, re.S)  # fmt: skip
+    placed = ["km away" in item for item in items]
+    assert placed == sorted(placed, reverse=True)
+
+
+def test_the_equity_answer_decides_which_funding_is_shown(client):
+    keeping = results_page(client, **{**LEEDS, "equity": "no", "need": "funding"})
+    sharing = results_page(client, **{**LEEDS, "equity": "yes", "need": "funding"})
+    assert group_total(sharing, "funding") > group_total(keeping, "funding")
+    for slug in group_slugs(keeping, "funding"):
+        shown = listing(slug)
+        assert shown.equity_taken is not True, slug
+        assert {t.slug for t in shown.support_types} & {"grant", "loan", "crowdfunding"}, slug
+    link = re.search(r'href="(/search\?[^"]+)" id="full-search"', keeping).group(1)
+    assert "support=angel" not in link and "support=equity" not in link
+    assert "support=angel" in re.search(r'href="(/search\?[^"]+)" id="full-search"',
+                                         sharing).group(1)  # fmt: skip
+
+
+def test_without_a_region_region_bound_support_is_flagged_and_comes_later(client):
+    answers = {**LONDON, "region": "skip"}
+    html = results_page(client, **answers)
+    # UK-wide support fits anyone, so it comes first.
+    assert "Available anywhere in the UK" in page_text(group_html(html, "advice"))
+    download = client.get("/check/results.csv", query_string=answers).get_data(as_text=True)
+    advice = [row for row in csv.DictReader(io.StringIO(download))
+              if row["need"] == "Advice and mentoring"]  # fmt: skip
+    flagged = ["Only for businesses in" in row["may_rule_it_out"] for row in advice]
+    # Anything that may rule a listing out puts it after those with nothing against them.
+    blockers = ("Only for", "Offers at most", "Starts at", "Paused", "Not taking")
+    clear = [not any(b in row["may_rule_it_out"] for b in blockers) for row in advice]
+    assert any(flagged) and not flagged[0]
+    assert clear == sorted(clear, reverse=True)
+
+
+def test_a_need_with_nothing_to_show_says_so_and_offers_full_search(client):
+    html = results_page(client, **{**LONDON, "stage": "pre-start", "sector": "mining",
+                                   "need": ["export"], "region": "northern-ireland"})  # fmt: skip
+    # The real catalogue has no export support for pre-start mining firms in Northern Ireland.
+    part = group_html(html, "export")
+    assert group_total(html, "export") == 0
+    assert "We found nothing for this" in page_text(part)
+    assert 'href="/search?' in part and "change your answers" in page_text(part)
+
+
+def _taxonomy_listing(**fields) -> Listing:
+    """An unsaved listing with taxonomy terms, for explaining reasons on their own."""
+    fields.setdefault("name", "Test fund")
+    fields.setdefault("uk_wide", True)
+    fields.setdefault("application_status", "rolling")
+    fields.setdefault("status", "active")
+    terms = {
+        "support_types": [SupportType(slug=s) for s in fields.pop("support", ["grant"])],
+        "stages": [Stage(slug="start-up")],
+        "sectors": [Sector(slug=s) for s in fields.pop("sectors", ["any"])],
+        "regions": [Region(slug=r) for r in fields.pop("regions", [])],
+        "business_sizes": [BusinessSize(slug=s) for s in fields.pop("sizes", [])],
+    }
+    return Listing(**fields, **terms)
+
+
+FUNDING = Option(
+    "funding", "Funding", support=("grant", "loan", "angel"), equity_support=("angel",)
+)
+
+
+def _profile(**changes) -> Profile:
+    values = {
+        "place": Place(region="wales"),
+        "stage": "start-up",
+        "sector": "health",
+        "needs": (FUNDING,),
+        "amount": Option("500k-2m", "£500,000 to £2 million", minimum=500_000, maximum=2_000_000),
+        "equity": "no",
+        "size": "under-10",
+    }
+    values.update(changes)
+    return Profile(**values)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason", "caution"),
+    [
+        ({"funding_max": 25_000}, None, "Offers at most £25,000, less than you are looking for"),
+        ({"funding_min": 5_000_000}, None, "Starts at £5 million, more than you are looking for"),
+        ({"funding_min": 100_000, "funding_max": 1_000_000},
+         "Funding offered (£100,000 to £1 million) fits the amount you need", None),
+        ({"equity_taken": False}, "Does not take a share of your business", None),
+        ({"equity_taken": True}, None, "Takes a share of your business (equity)"),
+        ({"sizes": ["between-10-and-249"]}, None,
+         "Only for businesses with 10 to 249 employees"),
+        ({"sizes": ["under-10"]}, "For businesses of your size", None),
+        ({"sectors": ["health"]}, "Specialises in Health", None),
+        ({"sectors": ["any"]}, "Open to businesses in any sector", None),
+        ({"uk_wide": False, "regions": ["wales"]}, "Serves Wales", None),
+        ({"uk_wide": True}, "Available anywhere in the UK", None),
+        ({"application_status": "closed"}, None, "Not taking applications just now"),
+        ({"status": "paused"}, None, "Paused just now"),
+        ({"eligibility": "Only for " + "very " * 80 + "small firms"}, None, "Check who can apply"),
+    ],
+)  # fmt: skip
+def test_reasons_and_what_may_rule_a_listing_out(app, fields, reason, caution):
+    taxonomy = app.extensions["taxonomy"]
+    match = explain(_taxonomy_listing(**fields), FUNDING, FUNDING.support, _profile(), taxonomy)
+    assert "Offers the help you need: Grants" in match.reasons
+    assert "For your stage: Start-up (trading under 2 years, pre-seed to seed)" in match.reasons
+    if reason:
+        assert reason in match.reasons
+    if caution:
+        assert any(c.startswith(caution) for c in match.cautions), match.cautions
+        assert all(len(c) < 260 for c in match.cautions)
+
+
+def test_a_sector_specific_listing_is_flagged_when_the_sector_was_skipped(app):
+    taxonomy = app.extensions["taxonomy"]
+    match = explain(
+        _taxonomy_listing(sectors=["life-sciences"]),
+        FUNDING,
+        FUNDING.support,
+        _profile(sector=None),
+        taxonomy,
+    )
+    assert "Only for some sectors: Life sciences" in match.cautions
+
+
+def test_the_csv_has_every_result_with_its_reasons_and_is_spreadsheet_safe(app, client):
+    shown = results_page(client, **LONDON)
+    first = group_slugs(shown, "advice")[0]
+    listing(first).name = "=HYPERLINK(evil)"
+    db.session.commit()
+    response = client.get("/check/results.csv", query_string=LONDON)
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    by_need = {}
+    for row in rows:
+        by_need.setdefault(row["need"], []).append(row)
+    assert len(by_need["Advice and mentoring"]) == group_total(shown, "advice")
+    assert len(by_need["Workspace, offices or labs"]) == group_total(shown, "workspace")
+    top = by_need["Advice and mentoring"][0]
+    assert top["listing"] == "'=HYPERLINK(evil)"
+    assert top["rank"] == "1" and top["link"].endswith(f"/listings/{first}")
+    assert "For your stage: Start-up" in top["why_it_fits"]
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@")), value
+
+
+def test_a_completed_questionnaire_records_one_demand_event_without_the_place(client):
+    response = client.get("/check/results", query_string=LEEDS, environ_base=visitor(7))
+    assert response.status_code == 200
+    rows = demand_rows(source="questionnaire")
+    assert {row.event_id for row in rows} and len({row.event_id for row in rows}) == 1
+    row = rows[0]
+    assert row.region == "yorkshire-and-the-humber"  # derived from LS1 4AP
+    assert row.stage == "start-up" and row.sector is None
+    assert row.answers["need"] == ["funding", "programme"]
+    assert row.answers["region"] == ["yorkshire-and-the-humber"]
+    assert row.answers["equity"] == ["yes"] and row.answers["amount"] == ["not-sure"]
+    assert "place" not in row.answers and "sector" not in row.answers  # skipped
+    assert row.result_count == int(
+        re.search(r'id="result-count">(\d+) listing', response.get_data(as_text=True)).group(1)
+    )
+    stored = " ".join(str(getattr(r, c.name)) for r in rows for c in DemandEvent.__table__.columns)
+    assert "LS1" not in stored.upper() and "4AP" not in stored.upper()
+    assert db.session.scalar(select(DemandAppearance.id).limit(1)) is None
+
+
+def test_a_region_answer_is_recorded_as_given_with_narrow_support(client):
+    client.get("/check/results", query_string=LONDON)
+    rows = demand_rows(source="questionnaire")
+    assert {row.region for row in rows} == {"london"}
+    assert {row.support for row in rows} == {"advice", "workspace"}
+    assert {row.sector for row in rows} == {"information-technology-digital-and-creative"}
+    assert rows[0].answers["size"] == ["under-10"]
+
+
+def test_only_the_results_page_of_complete_valid_answers_records_demand(client):
+    client.get("/check/")
+    client.get("/check/stage", query_string={"region": "london"})
+    client.get("/check/answers", query_string=LONDON)
+    client.get("/check/results.csv", query_string=LONDON)
+    client.get("/check/results", query_string={"stage": "growth"})  # incomplete
+    client.get("/check/results", query_string={**LONDON, "stage": "unicorn"})  # invalid
+    assert demand_rows() == []
