@@ -100,8 +100,9 @@ def test_near_me_results_come_nearest_first_within_each_need(client):
     assert "nearest to LS1 4AP first" in page_text(html)
     # Results without a fixed place follow the placed ones.
     part = group_html(html, "funding")
-    items = re.findall(r'<li class="app-result">.*?</li>\s*(?=<li class="app-result">|</ol>)',
-                       part, re.S)  # fmt: skip
+    items = re.findall(
+        r'<li class="app-result">.*?</li>\s*(?=<li class="app-result">|</ol>)', part, re.S
+    )
     placed = ["km away" in item for item in items]
     assert placed == sorted(placed, reverse=True)
 
@@ -116,8 +117,9 @@ def test_the_equity_answer_decides_which_funding_is_shown(client):
         assert {t.slug for t in shown.support_types} & {"grant", "loan", "crowdfunding"}, slug
     link = re.search(r'href="(/search\?[^"]+)" id="full-search"', keeping).group(1)
     assert "support=angel" not in link and "support=equity" not in link
-    assert "support=angel" in re.search(r'href="(/search\?[^"]+)" id="full-search"',
-                                         sharing).group(1)  # fmt: skip
+    assert "support=angel" in re.search(r'href="(/search\?[^"]+)" id="full-search"', sharing).group(
+        1
+    )
 
 
 def test_without_a_region_region_bound_support_is_flagged_and_comes_later(client):
@@ -126,8 +128,11 @@ def test_without_a_region_region_bound_support_is_flagged_and_comes_later(client
     # UK-wide support fits anyone, so it comes first.
     assert "Available anywhere in the UK" in page_text(group_html(html, "advice"))
     download = client.get("/check/results.csv", query_string=answers).get_data(as_text=True)
-    advice = [row for row in csv.DictReader(io.StringIO(download))
-              if row["need"] == "Advice and mentoring"]  # fmt: skip
+    advice = [
+        row
+        for row in csv.DictReader(io.StringIO(download))
+        if row["need"] == "Advice and mentoring"
+    ]
     flagged = ["Only for businesses in" in row["may_rule_it_out"] for row in advice]
     # Anything that may rule a listing out puts it after those with nothing against them.
     blockers = ("Only for", "Offers at most", "Starts at", "Paused", "Not taking")
@@ -137,8 +142,16 @@ def test_without_a_region_region_bound_support_is_flagged_and_comes_later(client
 
 
 def test_a_need_with_nothing_to_show_says_so_and_offers_full_search(client):
-    html = results_page(client, **{**LONDON, "stage": "pre-start", "sector": "mining",
-                                   "need": ["export"], "region": "northern-ireland"})  # fmt: skip
+    html = results_page(
+        client,
+        **{
+            **LONDON,
+            "stage": "pre-start",
+            "sector": "mining",
+            "need": ["export"],
+            "region": "northern-ireland",
+        },
+    )
     # The real catalogue has no export support for pre-start mining firms in Northern Ireland.
     part = group_html(html, "export")
     assert group_total(html, "export") == 0
@@ -186,12 +199,14 @@ def _profile(**changes) -> Profile:
     [
         ({"funding_max": 25_000}, None, "Offers at most £25,000, less than you are looking for"),
         ({"funding_min": 5_000_000}, None, "Starts at £5 million, more than you are looking for"),
-        ({"funding_min": 100_000, "funding_max": 1_000_000},
-         "Funding offered (£100,000 to £1 million) fits the amount you need", None),
+        (
+            {"funding_min": 100_000, "funding_max": 1_000_000},
+            "Funding offered (£100,000 to £1 million) fits the amount you need",
+            None,
+        ),
         ({"equity_taken": False}, "Does not take a share of your business", None),
         ({"equity_taken": True}, None, "Takes a share of your business (equity)"),
-        ({"sizes": ["between-10-and-249"]}, None,
-         "Only for businesses with 10 to 249 employees"),
+        ({"sizes": ["between-10-and-249"]}, None, "Only for businesses with 10 to 249 employees"),
         ({"sizes": ["under-10"]}, "For businesses of your size", None),
         ({"sectors": ["health"]}, "Specialises in Health", None),
         ({"sectors": ["any"]}, "Open to businesses in any sector", None),
@@ -201,7 +216,7 @@ def _profile(**changes) -> Profile:
         ({"status": "paused"}, None, "Paused just now"),
         ({"eligibility": "Only for " + "very " * 80 + "small firms"}, None, "Check who can apply"),
     ],
-)  # fmt: skip
+)
 def test_reasons_and_what_may_rule_a_listing_out(app, fields, reason, caution):
     taxonomy = app.extensions["taxonomy"]
     match = explain(_taxonomy_listing(**fields), FUNDING, FUNDING.support, _profile(), taxonomy)
@@ -287,3 +302,27 @@ def test_only_the_results_page_of_complete_valid_answers_records_demand(client):
     client.get("/check/results", query_string={"stage": "growth"})  # incomplete
     client.get("/check/results", query_string={**LONDON, "stage": "unicorn"})  # invalid
     assert demand_rows() == []
+
+
+def test_insights_show_questionnaire_needs_under_disclosure_control(app, client):
+    from tests.helpers import make_user, page_text, sign_in
+
+    answers = {**LONDON, "need": ["advice", "export"]}
+    for number in range(12):
+        client.get("/check/results", query_string=answers, environ_base=visitor(number))
+    for number in range(3):  # too few visitors for their need to be released
+        client.get(
+            "/check/results",
+            query_string={**answers, "need": ["advice", "skills"]},
+            environ_base=visitor(100 + number),
+        )
+    assert len({row.event_id for row in demand_rows(source="questionnaire")}) == 15
+    make_user("analyst@example.org", roles=("analyst",))
+    analyst = app.test_client()
+    sign_in(analyst, "analyst@example.org")
+    html = analyst.get("/insights/").get_data(as_text=True)
+    table = html[html.index('id="questionnaire-needs"') :]
+    table = page_text(table[: table.index("</table>")])
+    assert "Advice and mentoring 15" in table  # 15 visitor-days, a multiple of 5
+    assert "Selling abroad 10" in table  # 12, rounded to the nearest 5
+    assert "Skills and training [c]" in table  # 3 visitor-days are withheld

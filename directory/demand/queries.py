@@ -8,7 +8,7 @@ is: callers pass the counts through `directory.demand.disclosure`.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import and_, func, or_, select
@@ -157,3 +157,19 @@ def zero_result_queries(
         .group_by(DemandEvent.query)
     )
     return {query: count for query, count in db.session.execute(statement)}
+
+
+def questionnaire_needs(query: DemandQuery) -> dict[str, int]:
+    """Distinct visitor-days per need chosen in completed questionnaires (raw events only)."""
+    questionnaire = replace(query, sources=("questionnaire",))
+    rows = db.session.execute(
+        select(DemandEvent.visitor_day_key, DemandEvent.answers).where(
+            *_event_filters(questionnaire)
+        )
+    )
+    visitors: dict[str, set[int]] = {}
+    # Needs are several answers to one question, kept as answer keys in the event's JSON.
+    for key, answers in rows:
+        for need in (answers or {}).get("need", []):
+            visitors.setdefault(need, set()).add(key)
+    return {need: len(keys) for need, keys in visitors.items()}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
 from werkzeug.datastructures import MultiDict
@@ -12,6 +12,7 @@ from directory.demand.queries import (
     GROUPS,
     DemandQuery,
     listing_figures,
+    questionnaire_needs,
     supply_by_region_stage,
     total_visitor_days,
     visitor_days,
@@ -160,6 +161,9 @@ class Insights:
     weeks: list[tuple[str, int | str]]
     weeks_total: int | str
     method: dict
+    # Needs chosen in completed questionnaires, alongside what searches show.
+    needs: list[tuple[str, int | str]] = field(default_factory=list)
+    needs_total: int | str = 0
 
 
 def insights(
@@ -211,6 +215,11 @@ def insights(
     week_counts = {_label(key[0]): count for key, count in weekly.items()}
     released_weeks = disclosure.protect_list(week_counts, total_visitor_days(base))
     weeks = [(week, released_weeks[week]) for week in sorted(week_counts)]
+    # Several needs can be chosen at once, so the needs do not add up to a total that could
+    # give a withheld cell away; the total is released on its own.
+    need_counts = questionnaire_needs(base)
+    released_needs = disclosure.protect_list(need_counts)
+    questionnaire_total = total_visitor_days(replace(base, sources=("questionnaire",)))
     return Insights(
         period,
         region,
@@ -224,6 +233,11 @@ def insights(
         weeks,
         released_weeks[disclosure.TOTAL],
         _method(base, region=region, support=support),
+        needs=sorted(
+            ((need, released_needs[need]) for need in need_counts),
+            key=lambda item: -item[1] if isinstance(item[1], int) else 1,
+        ),
+        needs_total=disclosure.release_count(questionnaire_total),
     )
 
 

@@ -73,7 +73,15 @@ def index():
         args=request.args,
         not_given=NOT_GIVEN,
         heat_class=heat_class,
+        need_label=need_label,
     )
+
+
+def need_label(need: str) -> str:
+    """The questionnaire's own words for a need key."""
+    question = current_app.extensions["questionnaire"].by_key("need")
+    option = question.option(need) if question else None
+    return option.label if option else need
 
 
 def heat_class(value, largest) -> str:
