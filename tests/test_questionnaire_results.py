@@ -49,7 +49,7 @@ def group_html(html: str, need: str) -> str:
 
 def group_slugs(html: str, need: str) -> list[str]:
     """Listing slugs shown for one need, in order."""
-    return re.findall(r'href="/listings/([a-z0-9-]+)"', group_html(html, need))
+    return re.findall(r'href="/listings/([a-z0-9-]+)(?:\?[^"]*)?"', group_html(html, need))
 
 
 def group_total(html: str, need: str) -> int:
@@ -326,3 +326,12 @@ def test_insights_show_questionnaire_needs_under_disclosure_control(app, client)
     assert "Advice and mentoring 15" in table  # 15 visitor-days, a multiple of 5
     assert "Selling abroad 10" in table  # 12, rounded to the nearest 5
     assert "Skills and training [c]" in table  # 3 visitor-days are withheld
+
+
+def test_opening_a_result_records_a_listing_open_with_its_rank(client):
+    html = client.get("/check/results", query_string=LONDON, environ_base=visitor(3))
+    link = re.search(r'href="(/listings/[a-z0-9-]+\?[^"]+)"', html.get_data(as_text=True)).group(1)
+    response = client.get(link.replace("&amp;", "&"), environ_base=visitor(3))
+    assert response.status_code == 303
+    opens = demand_rows(source="listing_open")
+    assert opens and opens[0].rank == 1
