@@ -100,26 +100,37 @@ def fts5_search(connection: sqlite3.Connection, text: str) -> list:
     ).fetchall()
 
 
-def run(rounds: int) -> dict:
-    """Seed a scratch database and index, then time each way of searching."""
-    scratch = Path(tempfile.mkdtemp(prefix="bench-search-"))
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch / 'bench.sqlite3'}",
-            "SEARCH_INDEX_DIR": str(scratch / "index"),
-            "SECRET_KEY": "bench",
-            "LOG_LEVEL": "WARNING",
-        }
-    )
+def scratch_config(scratch: Path) -> dict:
+    """Configuration for an app on a scratch SQLite database and index."""
+    return {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{scratch / 'bench.sqlite3'}",
+        "SEARCH_INDEX_DIR": str(scratch / "index"),
+        "SECRET_KEY": "bench",
+        "LOG_LEVEL": "WARNING",
+    }
+
+
+def seed_scratch(scratch: Path):
+    """An app on a scratch database seeded with the real catalogue and its index."""
+    app = create_app(scratch_config(scratch))
     with app.app_context():
         db.create_all()
         taxonomy = app.extensions["taxonomy"]
         load_catalogue(db.session, taxonomy, read_catalogue(ROOT / "seed_data", taxonomy))
         db.session.commit()
-        count = rebuild_index(str(scratch / "index"))
+        rebuild_index(str(scratch / "index"))
+    return app
+
+
+def run(rounds: int) -> dict:
+    """Seed a scratch database and index, then time each way of searching."""
+    scratch = Path(tempfile.mkdtemp(prefix="bench-search-"))
+    app = seed_scratch(scratch)
+    with app.app_context():
         documents = [
             search_document(listing) for listing in db.session.scalars(public_listings_query())
         ]
+    count = len(documents)
     client = app.test_client()
     request_samples: list[float] = []
     index_samples: list[float] = []
@@ -158,7 +169,7 @@ def report(summary: dict) -> str:
         f"Measured by `bench/search_latency.py` on {time.strftime('%Y-%m-%d')}: "
         f"{summary['listings']} seeded listings, {summary['queries']} mixed queries x "
         f"{summary['rounds']} rounds, one process, {summary['machine']}, "
-        f"{_cpu_description()}. Each query repeats, so caches are warm, as in a long-running "
+        f"{cpu_description()}. Each query repeats, so caches are warm, as in a long-running "
         "worker.",
         "",
         "| what | p50 ms | p95 ms | target |",
@@ -173,7 +184,7 @@ def report(summary: dict) -> str:
     return "\n".join(lines)
 
 
-def _cpu_description() -> str:
+def cpu_description() -> str:
     """Cores and CPU model, as far as /proc tells."""
     try:
         info = Path("/proc/cpuinfo").read_text()
@@ -184,13 +195,13 @@ def _cpu_description() -> str:
         return "unknown CPU"
 
 
-def write_readme(text: str) -> None:
-    """Replace the figures between the README's search-latency markers."""
+def write_readme(text: str, section: str = "search_latency") -> None:
+    """Replace the figures between the README's markers for one benchmark."""
     readme = ROOT / "README.md"
     content = readme.read_text()
-    start, end = "<!-- bench:search_latency:start -->", "<!-- bench:search_latency:end -->"
+    start, end = f"<!-- bench:{section}:start -->", f"<!-- bench:{section}:end -->"
     if start not in content:
-        raise SystemExit("README.md has no bench:search_latency markers")
+        raise SystemExit(f"README.md has no bench:{section} markers")
     before, rest = content.split(start, 1)
     after = rest.split(end, 1)[1]
     readme.write_text(f"{before}{start}\n{text}\n{end}{after}")
