@@ -23,12 +23,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from search_latency import percentile, seed_scratch  # noqa: E402
 from sqlalchemy import create_engine, func, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
 from directory import create_app  # noqa: E402
-from directory.catalogue.seed import load_catalogue, read_catalogue  # noqa: E402
 from directory.config import database_url  # noqa: E402
 from directory.demand.exports import to_csv  # noqa: E402
 from directory.demand.models import DemandEvent  # noqa: E402
@@ -36,7 +37,6 @@ from directory.demand.queries import DemandQuery  # noqa: E402
 from directory.demand.service import ExportRequest, build_export, today  # noqa: E402
 from directory.demand.simulate import simulate  # noqa: E402
 from directory.extensions import db  # noqa: E402
-from directory.search.service import rebuild_index  # noqa: E402
 
 QUERIES = [
     {"q": "accelerator"},
@@ -52,12 +52,6 @@ EXPORTS = [("region,stage", ("region", "stage")), ("region,stage,support",
            ("region", "stage", "support")), ("week", ("week",)), ("query", ("query",))]  # fmt: skip
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    """Nearest-rank percentile."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
-
-
 def make(url: str, scratch: Path, mode: str = "off"):
     """An app on a database URL with a scratch index directory."""
     return create_app({"SQLALCHEMY_DATABASE_URI": url, "SEARCH_INDEX_DIR": str(scratch / "index"),
@@ -67,15 +61,7 @@ def make(url: str, scratch: Path, mode: str = "off"):
 
 def recording_cost(rounds: int) -> dict[str, tuple[float, float]]:
     """p50/p95 ms of /search requests with recording off, inline and in the background."""
-    scratch = Path(tempfile.mkdtemp(prefix="bench-demand-"))
-    url = f"sqlite:///{scratch / 'bench.sqlite3'}"
-    app = make(url, scratch)
-    with app.app_context():
-        db.create_all()
-        taxonomy = app.extensions["taxonomy"]
-        load_catalogue(db.session, taxonomy, read_catalogue(ROOT / "seed_data", taxonomy))
-        db.session.commit()
-        rebuild_index(str(scratch / "index"))
+    app = seed_scratch(Path(tempfile.mkdtemp(prefix="bench-demand-")), DEMAND_RECORDING="off")
     client = app.test_client()
     results = {}
     # Interleave the modes round by round so drift affects each alike.

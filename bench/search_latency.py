@@ -110,9 +110,9 @@ def scratch_config(scratch: Path) -> dict:
     }
 
 
-def seed_scratch(scratch: Path):
+def seed_scratch(scratch: Path, **config):
     """An app on a scratch database seeded with the real catalogue and its index."""
-    app = create_app(scratch_config(scratch))
+    app = create_app({**scratch_config(scratch), **config})
     with app.app_context():
         db.create_all()
         taxonomy = app.extensions["taxonomy"]

@@ -62,6 +62,7 @@ def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, the taxonomy and the search index to the app."""
     from directory import geo, models  # noqa: F401  (models: for the metadata and Alembic)
     from directory.accounts.services import load_session_user
+    from directory.demand import recording as demand_recording
     from directory.search import outbox  # noqa: F401  (registers the outbox listener)
     from directory.search.service import IndexHolder
     from directory.taxonomy import load_taxonomy
@@ -84,6 +85,8 @@ def register_extensions(app: Flask) -> None:
     )
     app.extensions["search_index"] = IndexHolder(app.config["SEARCH_INDEX_DIR"])
     geo.init_app(app)
+    # Search, listing and questionnaire views all record demand, so the recorder is the app's.
+    demand_recording.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -4,11 +4,12 @@ Works on plain dicts and ids only; it knows nothing of Flask or the database.
 """
 
 from .errors import IndexLocked, IndexUnavailable
-from .schema import FACETS, SCHEMA_VERSION
+from .schema import FACET_SOURCES, FACETS, SCHEMA_VERSION
 from .searching import SearchIndex, SearchRequest, SearchResponse
 from .storage import apply_changes, document_count, indexed_ids, read_position, rebuild
 
 __all__ = [
+    "FACET_SOURCES",
     "FACETS",
     "SCHEMA_VERSION",
     "IndexLocked",

@@ -140,6 +140,14 @@ def catalogue_template(databases, tmp_path_factory):
     databases.drop(url)
 
 
+def seeded_copy(databases, catalogue_template, folder: Path) -> tuple[str, Path]:
+    """A new database copied from the seeded template, and a copy of its index in folder."""
+    template_url, template_index = catalogue_template
+    index_dir = folder / "index"
+    shutil.copytree(template_index, index_dir, symlinks=True)
+    return databases.new(template=template_url), index_dir
+
+
 @contextmanager
 def running_app(databases, url: str, index_dir: Path):
     """An app inside its context on a database made by `databases`, cleaned up afterwards."""
@@ -157,10 +165,7 @@ def running_app(databases, url: str, index_dir: Path):
 @pytest.fixture
 def app(databases, catalogue_template, tmp_path):
     """A fresh app with its own copy of the seeded database and index."""
-    template_url, template_index = catalogue_template
-    url = databases.new(template=template_url)
-    index_dir = tmp_path / "index"
-    shutil.copytree(template_index, index_dir, symlinks=True)
+    url, index_dir = seeded_copy(databases, catalogue_template, tmp_path)
     with running_app(databases, url, index_dir) as app:
         yield app
 

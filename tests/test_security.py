@@ -9,7 +9,7 @@ from sqlalchemy import select
 from directory.accounts.ownership import Membership
 from directory.catalogue.models import Listing
 from directory.extensions import db
-from tests.conftest import make_app
+from tests.conftest import make_app, seeded_copy
 from tests.helpers import PASSWORD, csrf_token, listing, make_user, post_form, sign_in
 from tests.test_owners import NEW_LISTING
 
@@ -158,11 +158,7 @@ def test_a_relative_next_is_followed(client):
 
 def limited_app(databases, catalogue_template, tmp_path, **config):
     """An app on a copy of the seeded database with tight rate limits."""
-    import shutil
-
-    url = databases.new(template=catalogue_template[0])
-    index = tmp_path / "index"
-    shutil.copytree(catalogue_template[1], index, symlinks=True)
+    url, index = seeded_copy(databases, catalogue_template, tmp_path)
     return make_app(
         url,
         index,

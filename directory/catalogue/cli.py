@@ -159,11 +159,9 @@ def synth_command(count: int, out: Path, seed: int) -> None:
     if (out / "catalogue").exists() and not is_synthetic(out):
         raise click.ClickException(f"{out} holds a catalogue that is not synthetic")
     with click.progressbar(length=count, label="Generating", file=sys.stderr) as bar:
-        done = [0]
-
-        def progress(number: int) -> None:
-            bar.update(number - done[0])
-            done[0] = number
+        # The callers report running totals; the bar counts steps.
+        def progress(done: int) -> None:
+            bar.update(done - bar.pos)
 
         files = synthetic_catalogue(count, out, current_app.extensions["taxonomy"], seed, progress)
     click.echo(f"wrote {count} SYNTHETIC listings in {files} file(s) to {out}")

@@ -20,7 +20,7 @@ from flask_login import current_user
 
 from directory.accounts.forms import EmptyForm
 from directory.accounts.permissions import role_required
-from directory.demand import exports, recording, tokens
+from directory.demand import exports, tokens
 from directory.demand.forms import TokenForm
 from directory.demand.service import (
     NOT_GIVEN,
@@ -35,12 +35,6 @@ from directory.extensions import db
 
 blueprint = Blueprint("insights", __name__, url_prefix="/insights")
 DOCS_FILE = Path(__file__).resolve().parents[2] / "docs" / "demand-data.md"
-
-
-@blueprint.record_once
-def set_up_recording(state) -> None:
-    """Registering the blueprint gives the app its demand recorder."""
-    recording.init_app(state.app)
 
 
 @blueprint.after_request

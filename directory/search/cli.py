@@ -25,11 +25,9 @@ def rebuild_command() -> None:
     """Rebuild the whole index with a progress bar."""
     total = db.session.scalar(select(func.count()).where(Listing.moderation_state == "published"))
     with click.progressbar(length=total, label="Indexing listings", file=sys.stderr) as bar:
-        done = [0]
-
-        def progress(count: int) -> None:
-            bar.update(count - done[0])
-            done[0] = count
+        # The callers report running totals; the bar counts steps.
+        def progress(done: int) -> None:
+            bar.update(done - bar.pos)
 
         count = rebuild_index(current_app.config["SEARCH_INDEX_DIR"], progress=progress)
     click.echo(f"search index rebuilt: {count} listings")

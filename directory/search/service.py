@@ -20,6 +20,7 @@ from directory.search.models import SearchOutbox
 from directory.search.params import SearchParams
 from directory.taxonomy import UK_WIDE
 from search_index import (
+    FACET_SOURCES,
     FACETS,
     IndexUnavailable,
     SearchIndex,
@@ -318,18 +319,11 @@ def database_search(session: Session, request: SearchRequest) -> SearchResponse:
     )
 
 
-DOCUMENT_KEYS = {
-    "region": "regions",
-    "stage": "stages",
-    "support": "support_types",
-    "sector": "sectors",
-    "status": "status",
-}
 
 
 def _values(doc: dict, facet: str) -> list[str]:
     """A document's values for one facet, as a list."""
-    value = doc[DOCUMENT_KEYS[facet]]
+    value = doc[FACET_SOURCES[facet]]
     return value if isinstance(value, list) else [value]
 
 
