@@ -319,8 +319,6 @@ def database_search(session: Session, request: SearchRequest) -> SearchResponse:
     )
 
 
-
-
 def _values(doc: dict, facet: str) -> list[str]:
     """A document's values for one facet, as a list."""
     value = doc[FACET_SOURCES[facet]]
