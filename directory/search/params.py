@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from werkzeug.datastructures import MultiDict
 
@@ -63,9 +63,7 @@ class SearchParams:
         kept = tuple(v for v in filters.pop(facet, ()) if value is not None and v != value)
         if kept:
             filters[facet] = kept
-        return SearchParams(
-            self.text, filters, self.sort, 1, self.per_page, self.near, self.radius_km
-        )
+        return replace(self, filters=filters, page=1)
 
     @property
     def status_filter(self) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from flask import current_app
@@ -209,16 +209,12 @@ def _relaxations(
         candidates = [(facet, None)] + ([(facet, v) for v in values] if len(values) > 1 else [])
         for name, value in candidates:
             relaxed = params.without(name, value)
-            probe = SearchParams(relaxed.text, relaxed.filters, per_page=1,
-                                 near=params.near, radius_km=params.radius_km)  # fmt: skip
-            response, _ = _run(probe, point, region)
+            response, _ = _run(replace(relaxed, per_page=1), point, region)
             if response.total:
                 relaxations.append(Relaxation(name, value, relaxed, response.total))
     if point is not None and params.radius_km < WIDER_RADIUS_KM:
-        wider = SearchParams(params.text, params.filters, params.sort, 1, params.per_page,
-                             params.near, WIDER_RADIUS_KM)  # fmt: skip
-        response, _ = _run(SearchParams(wider.text, wider.filters, per_page=1, near=wider.near,
-                                        radius_km=wider.radius_km), point, region)  # fmt: skip
+        wider = replace(params, page=1, radius_km=WIDER_RADIUS_KM)
+        response, _ = _run(replace(wider, per_page=1), point, region)
         if response.total:
             relaxations.append(Relaxation("radius", None, wider, response.total))
     return relaxations
