@@ -42,6 +42,12 @@ def _limit(limit_name: str):
     return lambda view: address(account(view))
 
 
+def send_link(user, purpose: str, subject: str) -> None:
+    """Email a signed one-time link (`confirm` or `reset`) to the user's address."""
+    link = url_for(f"accounts.{purpose}", token=services.make_token(user, purpose), _external=True)
+    send_email(user.email, subject, render_template(f"accounts/email/{purpose}.txt", link=link))
+
+
 def start_session(user) -> None:
     """Sign a user in on a fresh session, so no earlier session id can be fixed on them."""
     session.clear()
@@ -57,14 +63,7 @@ def register():
         existing = services.find_user(form.email.data)
         if existing is None:
             user = services.create_user(form.email.data, form.password.data, confirmed=False)
-            link = url_for(
-                "accounts.confirm", token=services.make_token(user, "confirm"), _external=True
-            )
-            send_email(
-                user.email,
-                "Confirm your email address",
-                render_template("accounts/email/confirm.txt", link=link),
-            )
+            send_link(user, "confirm", "Confirm your email address")
         else:
             # Hash anyway, so this path takes as long as creating an account does.
             hash_password(form.password.data)
@@ -149,14 +148,7 @@ def forgotten():
     if form.validate_on_submit():
         user = services.find_user(form.email.data)
         if user is not None and user.is_active:
-            link = url_for(
-                "accounts.reset", token=services.make_token(user, "reset"), _external=True
-            )
-            send_email(
-                user.email,
-                "Reset your password",
-                render_template("accounts/email/reset.txt", link=link),
-            )
+            send_link(user, "reset", "Reset your password")
         return render_template("accounts/check_email.html", email=form.email.data, reset=True)
     return render_template("accounts/forgotten.html", form=form)
 
