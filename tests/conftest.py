@@ -192,3 +192,13 @@ def client(app):
 def runner(app):
     """A CLI runner for the seeded app."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def base_url(app):
+    """The seeded app served on a real port, for browser tests (skips without Chromium)."""
+    from tests.browser import require_chromium, serve
+
+    require_chromium()
+    with serve(app) as url:
+        yield url

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium_page, chromium_pages, require_chromium, serve
+from tests.browser import chromium_page, chromium_pages
 from tests.helpers import PASSWORD, make_user
 from tests.test_accounts import link_in, read_outbox
 from tests.test_browser import assert_accessible
@@ -12,13 +12,10 @@ from tests.test_browser import assert_accessible
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def base_url(app):
-    """The seeded app served on a real port, with a moderator account."""
-    require_chromium()
+@pytest.fixture(autouse=True)
+def moderator_account(app):
+    """A moderator to sign in as."""
     make_user("moderator@example.org", roles=("moderator",))
-    with serve(app) as url:
-        yield url
 
 
 def sign_in(page, base_url, email, password=PASSWORD):

@@ -4,17 +4,9 @@ import re
 
 import pytest
 
-from tests.browser import chromium_page, require_chromium, serious_accessibility_violations, serve
+from tests.browser import chromium_page, serious_accessibility_violations
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def base_url(app):
-    """The seeded app served on a real port."""
-    require_chromium()
-    with serve(app) as url:
-        yield url
 
 
 def assert_good_step(page) -> None:

@@ -5,17 +5,16 @@ import pytest
 from directory.demand import recording
 from directory.demand.service import today
 from directory.extensions import db
-from tests.browser import chromium_page, require_chromium, serve
+from tests.browser import chromium_page
 from tests.helpers import PASSWORD, make_user
 from tests.test_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def base_url(app):
-    """The seeded app on a real port, with an analyst and a day of searches."""
-    require_chromium()
+@pytest.fixture(autouse=True)
+def analyst_and_searches(app):
+    """An analyst, and a day of searches to see."""
     make_user("analyst@example.org", roles=("analyst",))
     for number in range(12):
         recording.write_events(
@@ -34,8 +33,6 @@ def base_url(app):
             ],
         )
     db.session.commit()
-    with serve(app) as url:
-        yield url
 
 
 def test_an_analyst_sees_accessible_insights_with_a_chart_and_creates_a_token(base_url):
