@@ -16,7 +16,21 @@ SEARCH_SOURCES = ("search_page", "search_api", "questionnaire")
 DIMENSIONS = ("region", "stage", "support", "sector")
 
 
-class DemandEvent(db.Model):
+class DemandCell:
+    """The columns a demand count groups by, shared by raw events and weekly aggregates."""
+
+    week: Mapped[date]  # the Monday of the ISO week
+    source: Mapped[str] = mapped_column(String(20))
+    query: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(40))
+    stage: Mapped[str | None] = mapped_column(String(40))
+    support: Mapped[str | None] = mapped_column(String(40))
+    sector: Mapped[str | None] = mapped_column(String(60))
+    zero_results: Mapped[bool] = mapped_column(default=False)
+    synthetic: Mapped[bool] = mapped_column(default=False)
+
+
+class DemandEvent(DemandCell, db.Model):
     """One row of a recorded event: an event with several filter values has one row per combination.
 
     Every row of an event shares its `event_id` and `visitor_day_key`, so counts are
@@ -47,21 +61,12 @@ class DemandEvent(db.Model):
     event_id: Mapped[str] = mapped_column(String(32))
     day: Mapped[date]
     hour: Mapped[int]
-    week: Mapped[date]  # the Monday of the ISO week
-    source: Mapped[str] = mapped_column(String(20))
-    query: Mapped[str | None] = mapped_column(String(200))
-    region: Mapped[str | None] = mapped_column(String(40))
-    stage: Mapped[str | None] = mapped_column(String(40))
-    support: Mapped[str | None] = mapped_column(String(40))
-    sector: Mapped[str | None] = mapped_column(String(60))
     result_count: Mapped[int | None]
-    zero_results: Mapped[bool] = mapped_column(default=False)
     listing_slug: Mapped[str | None] = mapped_column(String(120))
     rank: Mapped[int | None]
     answers: Mapped[dict | None] = mapped_column(JSON)  # questionnaire answer keys (issue 7)
     # 63 bits of an HMAC, as an integer: distinct counts over integers are several times faster.
     visitor_day_key: Mapped[int] = mapped_column(BigInteger)
-    synthetic: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
         return f"<DemandEvent {self.event_id} {self.source} {self.day}>"
@@ -97,24 +102,15 @@ class DemandSalt(db.Model):
         return f"<DemandSalt {self.day}>"
 
 
-class DemandWeekly(db.Model):
+class DemandWeekly(DemandCell, db.Model):
     """Raw events folded by `flask demand prune`: distinct visitor-days per week and cell."""
 
     __tablename__ = "demand_weekly"
     __table_args__ = (Index("ix_demand_weekly_week", "synthetic", "week"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    week: Mapped[date]
-    source: Mapped[str] = mapped_column(String(20))
-    query: Mapped[str | None] = mapped_column(String(200))
-    region: Mapped[str | None] = mapped_column(String(40))
-    stage: Mapped[str | None] = mapped_column(String(40))
-    support: Mapped[str | None] = mapped_column(String(40))
-    sector: Mapped[str | None] = mapped_column(String(60))
-    zero_results: Mapped[bool] = mapped_column(default=False)
     visitor_days: Mapped[int]
     events: Mapped[int]
-    synthetic: Mapped[bool] = mapped_column(default=False)
 
     def __repr__(self) -> str:
         return f"<DemandWeekly {self.week} {self.visitor_days}>"
