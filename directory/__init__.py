@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from flask import Flask
+from flask import Flask, has_request_context
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as configuration
 from directory.extensions import csrf, db, limiter, login_manager, migrate
@@ -13,18 +15,39 @@ from directory.extensions import csrf, db, limiter, login_manager, migrate
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class DirectoryFlask(Flask):
+    """Flask, with absolute links built on the configured BASE_URL instead of the Host header."""
+
+    def url_for(self, endpoint: str, *, _external: bool | None = None, **values) -> str:
+        """Build a URL; an absolute one always starts with BASE_URL, in a request or not."""
+        if not _external:
+            return super().url_for(endpoint, _external=_external, **values)
+        base = urlsplit(self.config["BASE_URL"])
+        if has_request_context():
+            # The path as this request's routing builds it (with any script root).
+            path = super().url_for(endpoint, _external=False, **values)
+            return f"{base.scheme}://{base.netloc}{path}"
+        anchor = values.pop("_anchor", None)
+        self.inject_url_defaults(endpoint, values)
+        adapter = self.url_map.bind(base.netloc, url_scheme=base.scheme)
+        url = adapter.build(endpoint, values, force_external=True)
+        return f"{url}#{anchor}" if anchor else url
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     """Create the application: configure, then bind extensions, blueprints, CLI and errors."""
-    app = Flask(
+    app = DirectoryFlask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         instance_relative_config=True,
         template_folder=str(PROJECT_ROOT / "templates"),
     )
     configure(app, test_config)
+    register_proxies(app)
     register_logging(app)
     register_security(app)
     register_extensions(app)
+    check_database(app)
     register_blueprints(app)
     register_template_helpers(app)
     register_cli(app)
@@ -44,6 +67,13 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
 
 
+def register_proxies(app: Flask) -> None:
+    """Believe X-Forwarded-For and -Proto only from the configured number of proxies."""
+    hops = app.config.get("PROXY_HOPS", 0)
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+
+
 def register_logging(app: Flask) -> None:
     """Log as JSON lines, with an access log that leaves out query strings."""
     from directory.logs import configure_logging
@@ -52,16 +82,33 @@ def register_logging(app: Flask) -> None:
 
 
 def register_security(app: Flask) -> None:
-    """Send the security headers on every response."""
-    from directory import security
+    """Refuse unusable input before any view runs, and send the security headers."""
+    from directory import inputs, security
 
+    inputs.init_app(app)
     security.init_app(app)
+
+
+def check_database(app: Flask) -> None:
+    """Refuse to start when the database cannot be reached, rather than serve 500s later."""
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from directory.extensions import db
+
+    with app.app_context():
+        try:
+            with db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:
+            where = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string()
+            raise RuntimeError(f"cannot reach the database at {where}: {error}") from error
 
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, the taxonomy and the search index to the app."""
     from directory import geo, models  # noqa: F401  (models: for the metadata and Alembic)
-    from directory.accounts.services import load_session_user
+    from directory.accounts.services import load_session_user, session_identifier
     from directory.demand import recording as demand_recording
     from directory.search import outbox  # noqa: F401  (registers the outbox listener)
     from directory.search.service import IndexHolder
@@ -75,6 +122,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Sign in to continue."
     # "strong": a session whose address or browser changes is ended, not just marked fresh.
     login_manager.session_protection = "strong"
+    login_manager._session_identifier_generator = session_identifier
     login_manager.user_loader(load_session_user)
     # Batch mode lets Alembic alter tables on SQLite by copying them.
     migrate.init_app(

@@ -3,6 +3,12 @@
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
+
+# The local development server's address: links in emails and exports point here unless
+# BASE_URL says otherwise.
+LOCAL_BASE_URL = "http://127.0.0.1:5000"
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 
 def _instance_secret_key(instance_path: Path) -> str:
@@ -25,8 +31,27 @@ def from_environment(instance_path: Path) -> dict:
         if production:
             raise RuntimeError("SECRET_KEY must be set when DIRECTORY_ENV=production")
         secret_key = _instance_secret_key(instance_path)
+    base_url = os.environ.get("BASE_URL", "").strip().rstrip("/")
+    if not base_url:
+        if production:
+            raise RuntimeError("BASE_URL must be set when DIRECTORY_ENV=production")
+        base_url = LOCAL_BASE_URL
+    ratelimit_storage = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    if production and ratelimit_storage.startswith("memory"):
+        # Each worker would keep its own counts, multiplying every limit by the worker count.
+        raise RuntimeError(
+            "RATELIMIT_STORAGE_URI must point at Redis when DIRECTORY_ENV=production"
+        )
     return {
         "SECRET_KEY": secret_key,
+        # Every absolute link (emails, exports, API links) is built on this address, never on
+        # the request's Host header, which a client chooses.
+        "BASE_URL": base_url,
+        # Requests for any other Host get a 400 (Flask checks it at the start of each request).
+        "TRUSTED_HOSTS": trusted_hosts(os.environ.get("TRUSTED_HOSTS"), base_url),
+        # How many reverse proxies stand in front: only then are X-Forwarded-For and -Proto
+        # believed, and only that many hops of them.
+        "PROXY_HOPS": _whole_number("PROXY_HOPS", 0),
         "SQLALCHEMY_DATABASE_URI": database_url(
             os.environ.get("DATABASE_URL", default_database_url(instance_path))
         ),
@@ -45,11 +70,27 @@ def from_environment(instance_path: Path) -> dict:
         "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
         # Rate limits count in memory per process unless pointed at Redis.
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_STORAGE_URI": ratelimit_storage,
+        # Redis down: count in each worker's memory (with a logged warning) rather than fail.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10/minute;50/hour"),
+        # One account from every address together: counted by the minute, so it slows a
+        # spread-out attack without locking the owner out for long.
+        "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "30/minute"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5/minute;20/hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5/minute;20/hour"),
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Demand events: background (a writer thread per worker), inline, or off.
+        "DEMAND_RECORDING": _choice("DEMAND_RECORDING", ("background", "inline", "off"), None),
+        # Daily salts of visitor-day keys live outside the database: a folder only the service
+        # can read, or redis:// (needed when several hosts record demand).
+        "DEMAND_SALT_STORAGE": os.environ.get(
+            "DEMAND_SALT_STORAGE", str(instance_path / "demand-salts")
+        ),
+        # Drafts not yet written, kept on disk so a killed worker's events are recovered.
+        "DEMAND_SPOOL_DIR": os.environ.get("DEMAND_SPOOL_DIR", str(instance_path / "demand-spool")),
+        # Seconds one request may spend searching the database while the index is away.
+        "FALLBACK_BUDGET_SECONDS": float(os.environ.get("FALLBACK_BUDGET_SECONDS", "2")),
         # Edits reach the index at once on a single host; with a `flask search sync --follow`
         # indexer running (production), set SEARCH_SYNC_AFTER_EDIT=0.
         "SEARCH_SYNC_AFTER_EDIT": _flag("SEARCH_SYNC_AFTER_EDIT", True),
@@ -63,6 +104,34 @@ def from_environment(instance_path: Path) -> dict:
         "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_LENGTH", str(5 * 1024 * 1024))),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
     }
+
+
+def trusted_hosts(setting: str | None, base_url: str) -> list[str]:
+    """Host names this service answers to: TRUSTED_HOSTS, else BASE_URL's and local ones."""
+    if setting:
+        return [host.strip() for host in setting.split(",") if host.strip()]
+    host = urlsplit(base_url).hostname
+    return list(dict.fromkeys([*([host] if host else []), *LOCAL_HOSTS]))
+
+
+def _whole_number(name: str, default: int) -> int:
+    """Read a whole-number setting, refusing anything else with the setting's name."""
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    if not (value.isascii() and value.isdigit()):
+        raise RuntimeError(f"{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
+def _choice(name: str, choices: tuple[str, ...], default: str | None) -> str | None:
+    """Read a setting that must be one of a few words."""
+    value = os.environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in choices:
+        raise RuntimeError(f"{name} must be one of {', '.join(choices)}, not {value!r}")
+    return value
 
 
 def _flag(name: str, default: bool) -> bool:

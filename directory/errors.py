@@ -1,16 +1,52 @@
-"""Rendered error pages, and JSON errors for the API."""
+"""Rendered error pages, and JSON errors for the API; faults of a dependency become 503s."""
 
 import logging
+from contextlib import suppress
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait after a 503: a lock or a restart usually clears by then.
+RETRY_AFTER = 30
+
+
+class TemporarilyUnavailable(Exception):
+    """A part the request needs is down or overloaded; the answer is a 503, not a 500."""
+
+    def __init__(self, message: str, retry_after: int = RETRY_AFTER):
+        super().__init__(message)
+        self.message = message
+        self.retry_after = retry_after
 
 
 def _wants_json() -> bool:
     """API clients get JSON errors; people get pages."""
     return request.path.startswith("/api/")
+
+
+def unavailable_response(message: str, retry_after: int = RETRY_AFTER):
+    """A 503 with Retry-After, as a page or JSON; it touches no database."""
+    if _wants_json():
+        response = jsonify(error="Service Unavailable", message=message)
+    else:
+        response = render_template("errors/unavailable.html", message=message)
+    response = (response, 503, {"Retry-After": str(retry_after)})
+    return response
+
+
+def _is_database_fault(error: DBAPIError) -> bool:
+    """Locked, read-only, unreachable or restarting databases, not mistakes in our queries."""
+    if isinstance(error, OperationalError) or error.connection_invalidated:
+        return True
+    text = str(getattr(error, "orig", error)).lower()
+    return any(
+        marker in text
+        for marker in ("read-only", "readonly", "locked", "could not connect", "terminating")
+    )
 
 
 def init_app(app: Flask) -> None:
@@ -22,6 +58,28 @@ def init_app(app: Flask) -> None:
             return jsonify(error=error.name, message=error.description), error.code
         template = "errors/404.html" if error.code == 404 else "errors/error.html"
         return render_template(template, error=error), error.code
+
+    @app.errorhandler(TemporarilyUnavailable)
+    def part_unavailable(error: TemporarilyUnavailable):
+        log.warning("answered 503", extra={"path": request.path, "reason": error.message})
+        return unavailable_response(error.message, error.retry_after)
+
+    @app.errorhandler(PoolTimeout)
+    @app.errorhandler(DBAPIError)
+    def database_fault(error: Exception):
+        from directory.extensions import db
+
+        # The session's transaction is unusable now; a broken connection may fail even this.
+        with suppress(Exception):
+            db.session.rollback()
+        if isinstance(error, DBAPIError) and not _is_database_fault(error):
+            return unexpected_error(error)
+        log.warning("database unavailable", extra={"path": request.path, "error": str(error)[:200]})
+        unsaved = " What you sent has not been saved." if request.method == "POST" else ""
+        return unavailable_response(
+            f"The service cannot reach its database just now.{unsaved} Please try again in a "
+            "minute."
+        )
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):

@@ -17,7 +17,6 @@ from directory.demand.models import (
     ApiToken,
     DemandAppearance,
     DemandEvent,
-    DemandSalt,
     DemandWeekly,
 )
 from directory.search.models import SearchOutbox
@@ -28,7 +27,6 @@ __all__ = [
     "BusinessSize",
     "DemandAppearance",
     "DemandEvent",
-    "DemandSalt",
     "DemandWeekly",
     "Listing",
     "Location",

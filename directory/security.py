@@ -2,7 +2,7 @@
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, request
+from flask import Flask, request, session
 
 # Everything is served from this service: no inline script, no third-party assets.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -19,11 +19,27 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+# Pages behind a sign-in: never kept by a browser or a shared cache.
+PRIVATE_BLUEPRINTS = ("accounts", "manage", "moderation", "admin", "insights")
+
+
+def is_private(response) -> bool:
+    """Whether a response is for one person: signed-in pages, account pages and every export."""
+    return (
+        "_user_id" in session
+        or request.blueprint in PRIVATE_BLUEPRINTS
+        or request.endpoint == "api.demand"
+        or response.headers.get("Content-Disposition", "").startswith("attachment")
+    )
+
+
 def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
 
     @app.after_request
     def add_security_headers(response):
+        if is_private(response):
+            response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         # Founders' searches must not leak to the listings' own websites through Referer.

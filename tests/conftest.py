@@ -86,7 +86,10 @@ def make_app(database: str, index_dir: Path, **overrides):
             "SEARCH_INDEX_DIR": str(index_dir),
             "SEED_DATA_DIR": str(SEED_DIR),
             "SERVER_NAME": "localhost",
+            "BASE_URL": "http://localhost",
             "MAIL_OUTBOX_DIR": str(Path(index_dir).parent / "outbox"),
+            "DEMAND_SALT_STORAGE": str(Path(index_dir).parent / "salts"),
+            "DEMAND_SPOOL_DIR": str(Path(index_dir).parent / "spool"),
             **overrides,
         }
     )

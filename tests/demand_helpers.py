@@ -7,8 +7,11 @@ from directory.extensions import db
 
 
 def visitor(number: int) -> dict:
-    """Request settings for one visitor: their own address and browser."""
-    return {"REMOTE_ADDR": f"198.51.100.{number % 250}", "HTTP_USER_AGENT": f"Browser/{number}"}
+    """Request settings for one visitor: an address on their own network, and a browser."""
+    return {
+        "REMOTE_ADDR": f"10.{number // 250 % 250}.{number % 250}.7",
+        "HTTP_USER_AGENT": f"Browser/{number}",
+    }
 
 
 def search_as(client, number: int, path: str = "/search", **params):

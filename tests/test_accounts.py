@@ -1,6 +1,7 @@
 """Accounts: registration without enumeration, sign-in, sessions, passwords and resets."""
 
 import re
+from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -33,23 +34,62 @@ def link_in(message: str) -> str:
     return re.search(r"http://[^/\s]+(/\S+)", message).group(1)
 
 
-def register(client, email: str, password: str = PASSWORD):
-    """Fill in the registration form."""
-    return post_form(
-        client, "/account/register", {"email": email, "password": password, "confirm": password}
-    )
+def register(client, email: str):
+    """Fill in the registration form: an email address only."""
+    return post_form(client, "/account/register", {"email": email})
+
+
+def create_password(client, link: str, password: str = PASSWORD):
+    """Follow a confirmation link and create the account's password."""
+    return post_form(client, link, {"password": password, "confirm": password})
+
+
+def registered(client, outbox, email: str, password: str = PASSWORD):
+    """Register, then confirm from the emailed link with a password; the final response."""
+    register(client, email)
+    return create_password(client, link_in(outbox()[-1]), password)
 
 
 def test_registration_confirms_by_email_then_signs_in(client, outbox):
     response = register(client, "founder@example.org")
     assert "Check your email" in page_text(response.get_data(as_text=True))
     user = db.session.scalars(select(User).filter_by(email="founder@example.org")).one()
-    assert not user.is_active_account
+    assert not user.is_active_account and user.password_hash is None
     assert sign_in(client, "founder@example.org").status_code == 200  # not yet confirmed
-    confirm = client.get(link_in(outbox()[-1]))
+    link = link_in(outbox()[-1])
+    assert "Create your password" in page_text(client.get(link).get_data(as_text=True))
+    confirm = create_password(client, link)
     assert confirm.status_code == 302 and confirm.headers["Location"] == "/manage/"
     assert client.get("/manage/").status_code == 200
-    assert client.get(link_in(outbox()[-1])).status_code == 400  # the link works once
+    assert client.get(link).status_code == 400  # the link works once
+
+
+def test_registering_someone_elses_address_first_gives_no_way_in(app, client, outbox):
+    """The squatting attack: the attacker registers the victim's address before they do."""
+    attacker = app.test_client()
+    register(attacker, "victim@example.org")
+    # Whatever the attacker would have chosen, the account has no password to sign in with.
+    for guess in (PASSWORD, "", "not a real password: equalises sign-in timing"):
+        assert sign_in(attacker, "victim@example.org", guess).status_code == 200
+    assert attacker.get("/manage/").status_code == 302
+    # The real owner registers (or simply uses the first link) and sets their own password.
+    register(client, "victim@example.org")
+    create_password(client, link_in(outbox()[-1]), "victim's own secret words")
+    assert client.get("/manage/").status_code == 200
+    assert sign_in(attacker, "victim@example.org", PASSWORD).status_code == 200
+    assert attacker.get("/manage/").status_code == 302
+    assert len(db.session.scalars(select(User)).all()) == 1
+
+
+def test_an_unconfirmed_registration_expires(app, client, runner, outbox):
+    register(client, "late@example.org")
+    link = link_in(outbox()[-1])
+    user = db.session.scalars(select(User).filter_by(email="late@example.org")).one()
+    user.created_at = user.created_at - timedelta(days=4)
+    db.session.commit()
+    assert "removed 1 expired registration" in runner.invoke(args=["users", "prune"]).output
+    assert db.session.scalars(select(User)).first() is None
+    assert client.get(link).status_code == 400
 
 
 def test_registering_a_known_address_looks_the_same_and_tells_its_owner(client, outbox):
@@ -70,19 +110,19 @@ def test_registering_a_known_address_looks_the_same_and_tells_its_owner(client, 
         ("x" * 129, "128 characters or fewer"),
     ],
 )
-def test_weak_passwords_are_refused_with_a_reason(client, password, message):
-    page = page_text(register(client, "a@example.org", password).get_data(as_text=True))
+def test_weak_passwords_are_refused_with_a_reason(client, outbox, password, message):
+    page = page_text(registered(client, outbox, "a@example.org", password).get_data(as_text=True))
     assert message in page
-    assert db.session.scalars(select(User)).first() is None
+    assert db.session.scalars(select(User)).one().password_hash is None
 
 
 @pytest.mark.parametrize(
     "password",
     ["correcthorse", "no digits or symbols at all", "9" * 8 + "z", "a long passphrase " * 7],
 )
-def test_any_uncommon_password_of_8_to_128_characters_is_accepted(client, password):
-    register(client, "a@example.org", password[:128])
-    assert db.session.scalars(select(User)).first() is not None
+def test_any_uncommon_password_of_8_to_128_characters_is_accepted(client, outbox, password):
+    assert registered(client, outbox, "a@example.org", password[:128]).status_code == 302
+    assert db.session.scalars(select(User)).one().is_active_account
 
 
 def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client):

@@ -185,8 +185,7 @@ def test_owners_see_their_listings_demand_under_disclosure_control(app, client):
                     "search_page",
                     today(),
                     10,
-                    f"203.0.113.{number}",
-                    "UA",
+                    f"203.0.{number}.0/24",
                     query="loan",
                     result_count=3,
                     appearances=[found.slug],
@@ -200,8 +199,7 @@ def test_owners_see_their_listings_demand_under_disclosure_control(app, client):
                     "search_page",
                     today(),
                     10,
-                    f"203.0.113.{number}",
-                    "UA",
+                    f"203.0.{number}.0/24",
                     query="tractor finance",
                     result_count=0,
                 )
@@ -211,7 +209,7 @@ def test_owners_see_their_listings_demand_under_disclosure_control(app, client):
         db.session,
         [
             recording.EventDraft(
-                "listing_open", today(), 10, "203.0.113.1", "UA", listing_slug=found.slug, rank=1
+                "listing_open", today(), 10, "203.0.1.0/24", listing_slug=found.slug, rank=1
             )
         ],
     )
@@ -234,8 +232,7 @@ def test_prune_folds_old_events_into_weekly_aggregates(app, runner):
                     "search_page",
                     old,
                     3,
-                    f"203.0.113.{number}",
-                    "UA",
+                    f"203.0.{number}.0/24",
                     query="grant",
                     filters={"region": ["wales"]},
                     result_count=2,
@@ -249,8 +246,7 @@ def test_prune_folds_old_events_into_weekly_aggregates(app, runner):
                     "search_page",
                     today(),
                     3,
-                    f"203.0.113.{number}",
-                    "UA",
+                    f"203.0.{number}.0/24",
                     query="grant",
                     filters={"region": ["wales"]},
                     result_count=2,

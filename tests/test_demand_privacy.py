@@ -9,7 +9,7 @@ from tests.helpers import make_user, sign_in
 
 ADDRESS = "192.0.2.77"
 USER_AGENT = "PrivacyProbe/9.9 (unique-agent-7731)"
-DEMAND_TABLES = {"demand_event", "demand_appearance", "demand_salt"}
+DEMAND_TABLES = {"demand_event", "demand_appearance"}
 
 
 def row_counts() -> dict[str, int]:
@@ -48,6 +48,7 @@ def test_no_table_stores_identifying_data_after_a_batch_of_searches(app, client,
     # Distinctive fragments only (random hex ids elsewhere could hold short digit runs).
     forbidden = [
         ADDRESS,
+        "192.0.2.0",  # the network is keyed, never stored
         USER_AGENT.lower(),
         "privacyprobe",
         "unique-agent",
@@ -77,6 +78,12 @@ def test_no_table_stores_identifying_data_after_a_batch_of_searches(app, client,
                 assert "session" not in column.name and "cookie" not in column.name
     hours = {row.hour for row in db.session.execute(text("SELECT hour FROM demand_event"))}
     assert hours <= set(range(24))
+    # The day's salt is outside the database, in a file only the service's user can read.
+    salts = app.extensions["demand_salts"]
+    assert salts.days() and "salt" not in " ".join(inspect(db.engine).get_table_names())
+    assert all(
+        (path.stat().st_mode & 0o077) == 0 for path in [salts.folder, *salts.folder.iterdir()]
+    )
     # The tables in the database are the tables of the models: nothing stored elsewhere.
     assert set(inspect(db.engine).get_table_names()) - {"alembic_version"} == set(after)
 

@@ -43,3 +43,14 @@ def create_command(email: str, roles: tuple[str, ...]) -> None:
         raise click.ClickException(str(error)) from None
     db.session.commit()
     click.echo(f"created {user.email} with roles: {', '.join(sorted(user.roles)) or 'none'}")
+
+
+@users_cli.command(
+    "prune", help="Delete registrations whose confirmation link expired unused (run daily)."
+)
+@with_appcontext
+def prune_command() -> None:
+    """Remove unconfirmed registrations older than the confirmation link's life."""
+    removed = services.prune_registrations()
+    db.session.commit()
+    click.echo(f"removed {removed} expired registration(s)")

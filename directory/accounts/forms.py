@@ -52,14 +52,19 @@ class NewPasswordMixin:
 
     def validate_password(self, field) -> None:
         """Length and common-password checks, with no composition rules."""
-        email = self.email.data if hasattr(self, "email") else ""
+        # The address the password belongs to, so it cannot be the password.
+        email = self.email.data if hasattr(self, "email") else getattr(self, "account_email", "")
         problem = password_problem(field.data or "", email or "")
         if problem:
             raise ValidationError(problem)
 
 
-class RegisterForm(NewPasswordMixin, EmailForm):
-    """Email and a new password."""
+class RegisterForm(EmailForm):
+    """Only an email address: the password is set from the link sent to it."""
+
+
+class CreatePasswordForm(NewPasswordMixin, FlaskForm):
+    """The first password, reached from a confirmation link."""
 
 
 class ResetPasswordForm(NewPasswordMixin, FlaskForm):

@@ -27,8 +27,11 @@ class User(UserMixin, db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
-    password_hash: Mapped[str] = mapped_column(String(200))
+    # None until the person who controls the address sets one through the confirmation link.
+    password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # When the address was confirmed; None while a registration waits for its link.
+    confirmed_at: Mapped[datetime | None]
     # Part of the id kept in the session cookie: rotating it signs out every session.
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import hashlib
+from datetime import UTC, datetime, timedelta
 
-from flask import current_app
+from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from directory.accounts.models import ROLES, User, UserRole, new_session_token
 from directory.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -32,19 +33,55 @@ def find_user(email: str) -> User | None:
     ).first()
 
 
-def create_user(email: str, password: str, roles: tuple[str, ...] = (), confirmed=True) -> User:
-    """Create a user with a hashed password and roles; the caller commits."""
+def create_user(email: str, password: str, roles: tuple[str, ...] = ()) -> User:
+    """Create an active, confirmed user with a hashed password and roles; the caller commits."""
     if find_user(email):
         raise AccountError("An account with this email address already exists")
     user = User(
         email=normalise_email(email),
         password_hash=hash_password(password),
-        is_active_account=confirmed,
+        is_active_account=True,
+        confirmed_at=datetime.now(UTC),
     )
     user.role_rows = [UserRole(role=role) for role in roles]
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def register(email: str) -> tuple[User, bool]:
+    """Start or restart a registration; returns (user, whether it still needs confirming).
+
+    A registration holds no password: only someone who opens the link sent to the address can
+    set one, so registering another person's address first gains nothing.
+    """
+    user = find_user(email)
+    if user is not None and user.confirmed_at is None and registration_expired(user):
+        db.session.delete(user)
+        db.session.flush()
+        user = None
+    if user is None:
+        user = User(email=normalise_email(email), password_hash=None, is_active_account=False)
+        db.session.add(user)
+        db.session.flush()
+    return user, user.confirmed_at is None
+
+
+def registration_expired(user: User) -> bool:
+    """Whether an unconfirmed registration is older than its confirmation link's life."""
+    created = user.created_at
+    if created.tzinfo is None:  # SQLite hands back naive UTC datetimes
+        created = created.replace(tzinfo=UTC)
+    return datetime.now(UTC) - created > timedelta(seconds=CONFIRM_MAX_AGE)
+
+
+def prune_registrations() -> int:
+    """Delete registrations whose confirmation link has expired; returns how many went."""
+    cutoff = datetime.now(UTC) - timedelta(seconds=CONFIRM_MAX_AGE)
+    result = db.session.execute(
+        delete(User).where(User.confirmed_at.is_(None), User.created_at < cutoff)
+    )
+    return result.rowcount or 0
 
 
 def authenticate(email: str, password: str) -> User | None:
@@ -94,14 +131,20 @@ def user_from_token(token: str, purpose: str, max_age: int) -> User:
     return user
 
 
-def confirm_email(token: str) -> User:
-    """Activate the account a confirmation link was sent for."""
+def pending_registration(token: str) -> User:
+    """The unconfirmed registration a confirmation link was sent for."""
     user = user_from_token(token, "confirm", CONFIRM_MAX_AGE)
-    if user.last_login_at is not None or user.is_active_account:
+    if user.confirmed_at is not None:
         raise AccountError("This link has already been used. Sign in instead.")
-    user.is_active_account = True
-    end_sessions(user)  # the link works once
     return user
+
+
+def complete_registration(user: User, password: str) -> None:
+    """Confirm the address and set the first password; the link then stops working."""
+    user.password_hash = hash_password(password)
+    user.is_active_account = True
+    user.confirmed_at = datetime.now(UTC)
+    end_sessions(user)
 
 
 def set_roles(user: User, roles: set[str]) -> None:
@@ -122,6 +165,16 @@ def deactivate(user: User) -> None:
     """Stop a user signing in and end their sessions."""
     user.is_active_account = False
     end_sessions(user)
+
+
+def session_identifier() -> str:
+    """What "strong" session protection compares: the client's address and browser.
+
+    The address is the connecting one (or, behind PROXY_HOPS proxies, the one they report),
+    never a header the client sets itself, as Flask-Login's own X-Forwarded-For reading is.
+    """
+    agent = request.headers.get("User-Agent", "")
+    return hashlib.sha512(f"{request.remote_addr}|{agent}".encode()).hexdigest()
 
 
 def load_session_user(session_id: str) -> User | None:

@@ -15,12 +15,13 @@ from flask_login import current_user, login_required, login_user, logout_user
 from directory.accounts import services
 from directory.accounts.forms import (
     ChangePasswordForm,
+    CreatePasswordForm,
     EmailForm,
     LoginForm,
     RegisterForm,
     ResetPasswordForm,
 )
-from directory.accounts.passwords import hash_password, verify_password
+from directory.accounts.passwords import verify_password
 from directory.extensions import db, limiter
 from directory.mail import send_email
 from directory.security import safe_next
@@ -33,6 +34,11 @@ def submitted_email() -> str:
     return "email:" + services.normalise_email(request.form.get("email", ""))[:254]
 
 
+def submitted_email_and_address() -> str:
+    """Rate-limit key for one account tried from one address."""
+    return f"{submitted_email()}|{request.remote_addr}"
+
+
 def _limit(limit_name: str):
     """Rate limits on a form's POSTs by client address and by the account it names."""
     address = limiter.limit(lambda: current_app.config[limit_name], methods=["POST"])
@@ -40,6 +46,24 @@ def _limit(limit_name: str):
         lambda: current_app.config[limit_name], methods=["POST"], key_func=submitted_email
     )
     return lambda view: address(account(view))
+
+
+def _sign_in_limits(view):
+    """Sign-in limits: per address, per account and address, and a higher per-account ceiling.
+
+    Counting an account's attempts per address means someone who knows an address cannot
+    lock its owner out from elsewhere; the per-account ceiling over all addresses is counted
+    by the minute, so a spread-out attack slows guessing without locking anyone out for long.
+    """
+    limit = lambda: current_app.config["RATELIMIT_LOGIN"]  # noqa: E731
+    ceiling = lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"]  # noqa: E731
+    for decorate in (
+        limiter.limit(limit, methods=["POST"]),
+        limiter.limit(limit, methods=["POST"], key_func=submitted_email_and_address),
+        limiter.limit(ceiling, methods=["POST"], key_func=submitted_email),
+    ):
+        view = decorate(view)
+    return view
 
 
 def send_link(user, purpose: str, subject: str) -> None:
@@ -60,16 +84,15 @@ def register():
     """Create an account; the response never says whether the address was already registered."""
     form = RegisterForm()
     if form.validate_on_submit():
-        existing = services.find_user(form.email.data)
-        if existing is None:
-            user = services.create_user(form.email.data, form.password.data, confirmed=False)
+        user, pending = services.register(form.email.data)
+        # Committed before any email goes out, so a link never names an account that is not there.
+        db.session.commit()
+        if pending:
             send_link(user, "confirm", "Confirm your email address")
         else:
-            # Hash anyway, so this path takes as long as creating an account does.
-            hash_password(form.password.data)
             # Tell the owner of the address, not the person at the keyboard.
             send_email(
-                existing.email,
+                user.email,
                 "You already have an account",
                 render_template(
                     "accounts/email/already_registered.txt",
@@ -77,26 +100,30 @@ def register():
                     reset=url_for("accounts.forgotten", _external=True),
                 ),
             )
-        db.session.commit()
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
 
 
-@blueprint.get("/confirm/<token>")
+@blueprint.route("/confirm/<token>", methods=["GET", "POST"])
 def confirm(token: str):
-    """Activate an account from the emailed link and sign the user in."""
+    """From the emailed link: create the account's password, which confirms the address."""
     try:
-        user = services.confirm_email(token)
+        user = services.pending_registration(token)
     except services.AccountError as error:
         return render_template("accounts/link_problem.html", message=str(error)), 400
-    db.session.commit()
-    start_session(user)
-    flash("Your email address is confirmed and you are signed in.")
-    return redirect(url_for("manage.index"))
+    form = CreatePasswordForm()
+    form.account_email = user.email
+    if form.validate_on_submit():
+        services.complete_registration(user, form.password.data)
+        db.session.commit()
+        start_session(user)
+        flash("Your email address is confirmed and you are signed in.")
+        return redirect(url_for("manage.index"))
+    return render_template("accounts/create_password.html", form=form, email=user.email)
 
 
 @blueprint.route("/login", methods=["GET", "POST"])
-@_limit("RATELIMIT_LOGIN")
+@_sign_in_limits
 def login():
     """Sign in; one message for every kind of failure, so accounts cannot be discovered."""
     form = LoginForm()

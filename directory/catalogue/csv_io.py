@@ -23,6 +23,7 @@ from directory.catalogue.records import (
 )
 from directory.catalogue.seed import Catalogue
 from directory.extensions import db
+from directory.inputs import is_whole_number
 from directory.taxonomy import Taxonomy
 
 MODERATION_STATES = ("draft", "submitted", "published", "rejected")
@@ -113,14 +114,23 @@ def parse_catalogue_csv(
     """
     problems: list[str] = []
     reader = csv.DictReader(io.StringIO(text))
-    missing = [column for column in COLUMNS if column not in (reader.fieldnames or [])]
+    try:
+        header = reader.fieldnames or []
+        rows = list(reader)
+    except csv.Error as error:
+        # A cell over the csv module's size limit, or a NUL byte, names its line.
+        return Catalogue({}, {}), {}, [f"line {reader.line_num}, file: {error}"]
+    repeated = sorted({column for column in header if header.count(column) > 1})
+    if repeated:
+        return Catalogue({}, {}), {}, [f"line 1, header: repeats {', '.join(repeated)}"]
+    missing = [column for column in COLUMNS if column not in header]
     if missing:
         return Catalogue({}, {}), {}, [f"line 1, header: missing column(s) {', '.join(missing)}"]
     organisations: dict[str, dict] = {}
     listings: dict[str, dict] = {}
     states: dict[str, str] = {}
     raw_listings: list[tuple[int, dict]] = []
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows, start=2):
         if None in row:
             problems.append(f"line {line}, row: has more cells than the header")
             continue
@@ -176,12 +186,12 @@ def _raw_listing(values: dict[str, str], line: int) -> tuple[dict, list[str]]:
         raw["locations"] = json.loads(values["locations"]) if values["locations"] else []
         if not isinstance(raw["locations"], list):
             raise ValueError
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         problems.append(f"line {line}, locations: is not a JSON list of locations")
         raw["locations"] = []
     for field in ("funding_min", "funding_max"):
         if values[field]:
-            raw[field] = int(values[field]) if values[field].isdigit() else values[field]
+            raw[field] = int(values[field]) if is_whole_number(values[field]) else values[field]
     equity = values["equity_taken"].lower()
     raw["equity_taken"] = {"true": True, "false": False, "": None}.get(equity, equity)
     for field in ("opens_on", "deadline"):

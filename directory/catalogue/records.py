@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
 
+from directory.catalogue.models import Listing, Location, Organisation
+from directory.inputs import MAX_AMOUNT, column_length, web_address_problem
 from directory.taxonomy import UK_WIDE, Taxonomy
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -29,6 +30,17 @@ LISTING_FIELDS = (
     "opens_on", "deadline", "status", "provenance",
 )  # fmt: skip
 LIST_FIELDS = ("support_types", "stages", "sectors", "regions", "business_sizes", "tags")
+# Text limits come from the columns the text is stored in, so forms, imports and seed data
+# all refuse what the database could not hold.
+ORGANISATION_LIMITS = {
+    field: column_length(getattr(Organisation, field)) for field in ("slug", "name", "website")
+}
+LISTING_LIMITS = {
+    field: column_length(getattr(Listing, field))
+    for field in ("slug", "name", "summary", "website")
+}
+LOCATION_LIMITS = {field: column_length(getattr(Location, field)) for field in LOCATION_FIELDS}
+MAX_TAG_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,7 @@ def validate_organisation(record: dict, source: str) -> list[Problem]:
     _check_slug(record.get("slug"), problem)
     if not isinstance(record.get("name"), str) or not record.get("name"):
         problem("name", "is required")
+    _check_lengths(record, ORGANISATION_LIMITS, problem)
     _check_url(record.get("website"), problem)
     if not record.get("provenance"):
         problem("provenance", "is required: say where the facts came from")
@@ -111,6 +124,7 @@ def validate_listing(
     for field in sorted(set(raw) - set(LISTING_FIELDS)):
         problem(field, "is not a listing field")
     _check_slug(record["slug"], problem)
+    _check_lengths(record, LISTING_LIMITS, problem)
     for field in ("name", "summary", "description", "how_to_apply", "provenance"):
         if not isinstance(record[field], str) or not record[field]:
             problem(field, "is required")
@@ -141,6 +155,8 @@ def validate_listing(
         _check_terms(regions, taxonomy.slugs("regions"), "regions", problem)
     if not all(isinstance(tag, str) and tag == tag.lower() for tag in record["tags"]):
         problem("tags", "must be lower-case words")
+    elif any(len(tag) > MAX_TAG_CHARS for tag in record["tags"]):
+        problem("tags", f"each tag must be {MAX_TAG_CHARS} characters or fewer")
     for position, location in enumerate(raw.get("locations") or [], start=1):
         if not isinstance(location, dict):
             problem(f"locations[{position}]", "must be a mapping")
@@ -149,14 +165,20 @@ def validate_listing(
             problem(f"locations[{position}].{field}", "is not a location field")
         if not location.get("town"):
             problem(f"locations[{position}].town", "is required")
+        for field, limit in LOCATION_LIMITS.items():
+            value = location.get(field)
+            if value is not None and not isinstance(value, str | int):
+                problem(f"locations[{position}].{field}", "must be text")
+            elif value is not None and len(str(value)) > limit:
+                problem(f"locations[{position}].{field}", f"must be {limit} characters or fewer")
         postcode = location.get("postcode")
         if postcode and not POSTCODE_PATTERN.match(format_postcode(str(postcode))):
             problem(f"locations[{position}].postcode", f"'{postcode}' is not a UK postcode")
     _check_url(record["website"], problem)
     for field in ("funding_min", "funding_max"):
         value = record[field]
-        if value is not None and (type(value) is not int or value < 0):
-            problem(field, "must be a whole number of pounds, 0 or more")
+        if value is not None and (type(value) is not int or not 0 <= value <= MAX_AMOUNT):
+            problem(field, f"must be a whole number of pounds from 0 to {MAX_AMOUNT:,}")
     if (
         type(record["funding_min"]) is int
         and type(record["funding_max"]) is int
@@ -194,10 +216,17 @@ def _check_terms(values: list, allowed: list[str], field: str, problem) -> None:
         problem(field, "repeats a value")
 
 
-def _check_url(url, problem) -> None:
-    """Websites must be absolute http(s) addresses with a host."""
+def _check_url(url, problem, field: str = "website") -> None:
+    """Links must be absolute http(s) addresses with a host: never javascript: or data:."""
     if url is None:
         return
-    parts = urlsplit(str(url))
-    if parts.scheme not in ("http", "https") or "." not in parts.netloc or " " in str(url):
-        problem("website", f"'{url}' is not a web address starting http:// or https://")
+    if web_address_problem(str(url)):
+        problem(field, f"'{str(url)[:80]}' is not a web address starting http:// or https://")
+
+
+def _check_lengths(record: dict, limits: dict[str, int | None], problem) -> None:
+    """Text must fit the column it is stored in."""
+    for field, limit in limits.items():
+        value = record.get(field)
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            problem(field, f"must be {limit:,} characters or fewer")

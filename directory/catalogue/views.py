@@ -4,6 +4,7 @@ from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from directory.catalogue import services
 from directory.demand.recording import record_listing_open
+from directory.inputs import is_whole_number
 
 blueprint = Blueprint("catalogue", __name__)
 
@@ -13,7 +14,7 @@ def listing(slug: str):
     """Everything a founder needs to know about one listing."""
     found = services.public_listing(slug) or abort(404)
     rank = request.args.get("rank", "")
-    if request.args.get("from") == "search" and rank.isdigit() and 0 < int(rank) <= 10_000:
+    if request.args.get("from") == "search" and is_whole_number(rank) and 0 < int(rank) <= 10_000:
         # Opened from a results page: record it, then keep the listing's URL canonical.
         record_listing_open(found.slug, int(rank))
         return redirect(url_for("catalogue.listing", slug=found.slug), 303)

@@ -28,10 +28,11 @@ def prune_command(months: int) -> None:
         raise click.BadParameter("must be 1 or more", param_hint="--months")
     result = retention.prune(db.session, today(), months)
     db.session.commit()
+    salts = current_app.extensions["demand_salts"].prune(today())
     click.echo(
         f"Kept raw events from {result['cutoff']}; folded {result['events']} event rows into "
         f"{result['aggregates']} weekly aggregates; deleted {result['appearances']} appearance "
-        f"rows and {result['salts']} old salts."
+        f"rows and {salts} old salts."
     )
 
 

@@ -90,18 +90,6 @@ class DemandAppearance(db.Model):
         return f"<DemandAppearance {self.listing_slug} {self.day}>"
 
 
-class DemandSalt(db.Model):
-    """The random salt of one day's visitor-day keys; deleted once it is 48 hours old."""
-
-    __tablename__ = "demand_salt"
-
-    day: Mapped[date] = mapped_column(primary_key=True)
-    salt: Mapped[str] = mapped_column(String(64))
-
-    def __repr__(self) -> str:
-        return f"<DemandSalt {self.day}>"
-
-
 class DemandWeekly(DemandCell, db.Model):
     """Raw events folded by `flask demand prune`: distinct visitor-days per week and cell."""
 

@@ -5,18 +5,28 @@ recorder writes it in its own short transaction on its own session, so a failed 
 never poison the request's session; by default (DEMAND_RECORDING=background) a daemon thread
 per worker does the writing, so the request pays only for building the draft. Any error is
 logged and swallowed: recording never fails a search.
+
+Nothing is lost on the way: a batch the database refuses (locked, restarting) is retried; a
+worker that stops gracefully (SIGTERM under gunicorn) writes what it holds before it exits;
+and each draft is appended to a per-process spool file before it is queued, so the next worker
+to start replays what a killed one (SIGKILL) had not written, and logs how many it recovered.
 """
 
 from __future__ import annotations
 
+import atexit
+import fcntl
 import itertools
+import json
 import logging
+import os
 import queue
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 from flask import Flask, current_app, request
 from sqlalchemy import insert
@@ -24,7 +34,7 @@ from sqlalchemy.orm import Session
 
 from directory.demand.models import DIMENSIONS, DemandAppearance, DemandEvent
 from directory.demand.scrub import scrub_query
-from directory.demand.visitors import salt_for, visitor_day_key
+from directory.demand.visitors import SaltStore, network_of, salt_store, visitor_day_key
 from directory.taxonomy import UK_WIDE
 
 log = logging.getLogger(__name__)
@@ -37,17 +47,26 @@ MAX_APPEARANCES = 20
 # The background writer commits at most this often, in batches of up to BATCH_SIZE events.
 BATCH_SECONDS = 1.0
 BATCH_SIZE = 1000
+# A batch the database refused is retried after this long, doubling up to RETRY_MAX_SECONDS.
+RETRY_SECONDS = 0.5
+RETRY_MAX_SECONDS = 30.0
+# Events held in memory while the database refuses them; past this the oldest are dropped
+# (and counted in the log), so a long outage cannot exhaust a worker's memory.
+MAX_HELD = 50_000
 
 
 @dataclass
 class EventDraft:
-    """What one search, questionnaire or listing open leaves behind, before it is written."""
+    """What one search, questionnaire or listing open leaves behind, before it is written.
+
+    `network` is the client's IPv4 /24 or IPv6 /48 (see visitors.py); the address itself and
+    anything else about the client stay out of the draft.
+    """
 
     source: str
     day: date
     hour: int
-    address: str
-    user_agent: str
+    network: str
     query: str | None = None
     filters: dict[str, list[str]] = field(default_factory=dict)
     result_count: int | None = None
@@ -56,6 +75,17 @@ class EventDraft:
     answers: dict | None = None
     appearances: list[str] = field(default_factory=list)
     synthetic: bool = False
+
+    def to_json(self) -> str:
+        """One spool line."""
+        return json.dumps({**asdict(self), "day": self.day.isoformat()})
+
+    @classmethod
+    def from_json(cls, line: str) -> EventDraft:
+        """Read a spool line back."""
+        values = json.loads(line)
+        values["day"] = date.fromisoformat(values["day"])
+        return cls(**values)
 
 
 def week_start(day: date) -> date:
@@ -103,12 +133,13 @@ def event_rows(draft: EventDraft, key: int) -> tuple[list[dict], list[dict]]:
     return rows, appearances
 
 
-def write_events(session: Session, drafts: list[EventDraft]) -> int:
+def write_events(session: Session, drafts: list[EventDraft], salts: SaltStore | None = None) -> int:
     """Insert drafts as demand rows (flushes, does not commit); returns the rows written."""
+    salts = salts or current_app.extensions["demand_salts"]
     rows: list[dict] = []
     appearances: list[dict] = []
     for draft in drafts:
-        key = visitor_day_key(salt_for(session, draft.day), draft.address, draft.user_agent)
+        key = visitor_day_key(salts.salt_for(draft.day), draft.network)
         event, shown = event_rows(draft, key)
         rows.extend(event)
         appearances.extend(shown)
@@ -119,16 +150,71 @@ def write_events(session: Session, drafts: list[EventDraft]) -> int:
     return len(rows)
 
 
+class Spool:
+    """This process's file of drafts not yet committed, locked for as long as it lives."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._file = None
+        self._pid = None
+
+    def append(self, draft: EventDraft) -> None:
+        """Keep a draft on disk until its batch is committed."""
+        if self._pid != os.getpid():  # first use, or a forked child of the process that opened it
+            self._open()
+        self._file.write(draft.to_json() + "\n")
+        self._file.flush()
+
+    def _open(self) -> None:
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._pid = os.getpid()
+        self._file = open(self.folder / f"{self._pid}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
+        # The lock tells other workers this spool's owner is alive.
+        fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def truncate(self) -> None:
+        """Forget what is spooled: every spooled draft has been committed."""
+        if self._file is not None and self._pid == os.getpid():
+            self._file.truncate(0)
+            self._file.seek(0)
+
+    def orphans(self) -> list[EventDraft]:
+        """Drafts left by processes that died without writing them; their files are removed."""
+        recovered: list[EventDraft] = []
+        if not self.folder.is_dir():
+            return recovered
+        for path in self.folder.glob("*.jsonl"):
+            if path.stem == str(os.getpid()):
+                continue
+            try:
+                with open(path, "r+", encoding="utf-8") as file:
+                    try:
+                        fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        continue  # its process is alive and will write its own drafts
+                    for line in file:
+                        try:
+                            recovered.append(EventDraft.from_json(line))
+                        except (ValueError, TypeError, KeyError):
+                            continue  # a line cut short by the kill
+                    path.unlink()
+            except FileNotFoundError:
+                continue  # another worker recovered it first
+        return recovered
+
+
 class Recorder:
     """Writes drafts in their own transactions, inline or from a background thread."""
 
-    def __init__(self, app: Flask, mode: str):
+    def __init__(self, app: Flask, mode: str, spool_dir: str | None = None):
         self.app = app
         self.mode = mode
         self._queue: queue.SimpleQueue[EventDraft] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pending = 0  # queued or being written; approximate, for flush() only
+        self._spool = Spool(Path(spool_dir)) if spool_dir and mode == "background" else None
+        self._stopping = False
 
     def record(self, draft: EventDraft) -> None:
         """Record one event; never raises."""
@@ -138,24 +224,29 @@ class Recorder:
             if self.mode == "inline":
                 self._write([draft])
                 return
-            self._pending += 1
-            self._queue.put(draft)
             self._ensure_thread()
+            with self._lock:
+                if self._spool is not None:
+                    self._spool.append(draft)
+                self._pending += 1
+                self._queue.put(draft)
         except Exception:
             log.exception("demand event not recorded")
 
-    def _write(self, drafts: list[EventDraft]) -> None:
-        """Write drafts in one short transaction of their own; log and drop them on failure."""
+    def _write(self, drafts: list[EventDraft]) -> bool:
+        """Write drafts in one short transaction of their own; False (logged) on failure."""
         from directory.extensions import db
 
         try:
             with Session(db.engine) as session, session.begin():
-                write_events(session, drafts)
+                write_events(session, drafts, self.app.extensions["demand_salts"])
+            return True
         except Exception as error:
             log.warning(
                 "demand events not recorded",
                 extra={"events": len(drafts), "error": str(error)[:200]},
             )
+            return False
 
     def _ensure_thread(self) -> None:
         """Start this process's writer thread on first use (after any fork)."""
@@ -163,8 +254,52 @@ class Recorder:
             return
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                self._recover_orphans()
                 self._thread = threading.Thread(target=self._run, name="demand-writer", daemon=True)
                 self._thread.start()
+                # A graceful exit (SIGTERM to a gunicorn worker, Ctrl-C) writes what is held.
+                atexit.register(self.close)
+
+    def _recover_orphans(self) -> None:
+        """Queue the drafts a killed worker spooled but never wrote, and say so in the log."""
+        if self._spool is None:
+            return
+        orphans = self._spool.orphans()
+        if orphans:
+            log.warning("recovered demand events from a worker that was killed",
+                        extra={"events": len(orphans)})  # fmt: skip
+            for draft in orphans:
+                self._spool.append(draft)
+                self._pending += 1
+                self._queue.put(draft)
+
+    def _take_batch(self, wait: bool) -> list[EventDraft]:
+        """Up to BATCH_SIZE queued drafts, waiting up to BATCH_SECONDS to fill a batch."""
+        batch: list[EventDraft] = []
+        if wait:
+            batch.append(self._queue.get())
+        deadline = time.monotonic() + (BATCH_SECONDS if wait else 0)
+        while len(batch) < BATCH_SIZE:
+            try:
+                remaining = deadline - time.monotonic()
+                batch.append(self._queue.get(timeout=remaining) if remaining > 0
+                             else self._queue.get_nowait())  # fmt: skip
+            except queue.Empty:
+                break
+        return batch
+
+    def _write_held(self, batch: list[EventDraft]) -> None:
+        """Write a batch, retrying while the database refuses, dropping only past MAX_HELD."""
+        delay = RETRY_SECONDS
+        while not self._write(batch):
+            if self._stopping:
+                return
+            if self._pending > MAX_HELD:
+                log.error("demand events dropped: the database refused them for too long",
+                          extra={"events": len(batch)})  # fmt: skip
+                return
+            time.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     def _run(self) -> None:
         """Drain the queue in batches, one short transaction per batch, for the process's life.
@@ -173,19 +308,13 @@ class Recorder:
         the database) small, while figures still include events up to the last minute.
         """
         while True:
-            batch = [self._queue.get()]
-            deadline = time.monotonic() + BATCH_SECONDS
-            while len(batch) < BATCH_SIZE:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    break
-                try:
-                    batch.append(self._queue.get(timeout=remaining))
-                except queue.Empty:
-                    break
+            batch = self._take_batch(wait=True)
             with self.app.app_context():
-                self._write(batch)
-            self._pending -= len(batch)
+                self._write_held(batch)
+            with self._lock:
+                self._pending -= len(batch)
+                if self._pending == 0 and self._spool is not None:
+                    self._spool.truncate()
 
     def flush(self, timeout: float = 10.0) -> None:
         """Wait until queued drafts are written (for benchmarks and shutdown)."""
@@ -193,11 +322,24 @@ class Recorder:
         while self._pending > 0 and time.monotonic() < deadline:
             time.sleep(0.01)
 
+    def close(self) -> None:
+        """At exit: write whatever is still queued, in this thread, once."""
+        self.flush(timeout=5.0)
+        self._stopping = True
+        batch = self._take_batch(wait=False)
+        if batch:
+            with self.app.app_context():
+                if self._write(batch):
+                    self._pending -= len(batch)
+        if self._pending == 0 and self._spool is not None:
+            self._spool.truncate()
+
 
 def init_app(app: Flask) -> None:
-    """Give the app its recorder: inline under tests, a background writer otherwise."""
+    """Give the app its salt store and recorder: inline under tests, background otherwise."""
+    app.extensions["demand_salts"] = salt_store(app.config["DEMAND_SALT_STORAGE"])
     mode = app.config.get("DEMAND_RECORDING") or ("inline" if app.testing else "background")
-    app.extensions["demand_recorder"] = Recorder(app, mode)
+    app.extensions["demand_recorder"] = Recorder(app, mode, app.config.get("DEMAND_SPOOL_DIR"))
 
 
 def draft_for_request(source: str, **values) -> EventDraft:
@@ -207,8 +349,7 @@ def draft_for_request(source: str, **values) -> EventDraft:
         source=source,
         day=now.date(),
         hour=now.hour,
-        address=request.remote_addr or "",
-        user_agent=request.headers.get("User-Agent", "")[:500],
+        network=network_of(request.remote_addr),
         **values,
     )
 

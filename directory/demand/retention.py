@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from directory.demand.models import DemandAppearance, DemandEvent, DemandWeekly
 from directory.demand.recording import week_start
-from directory.demand.visitors import prune_salts
 
 DEFAULT_MONTHS = 13
 
@@ -72,13 +71,11 @@ def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> dict[s
     appearances = session.execute(
         delete(DemandAppearance).where(DemandAppearance.day < cutoff)
     ).rowcount
-    salts = prune_salts(session, today)
     return {
         "cutoff": cutoff,
         "aggregates": len(rows),
         "events": events or 0,
         "appearances": appearances or 0,
-        "salts": salts,
     }
 
 

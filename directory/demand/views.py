@@ -37,13 +37,6 @@ blueprint = Blueprint("insights", __name__, url_prefix="/insights")
 DOCS_FILE = Path(__file__).resolve().parents[2] / "docs" / "demand-data.md"
 
 
-@blueprint.after_request
-def no_caching(response):
-    """Figures are live: never serve them from a cache."""
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 @blueprint.get("/")
 @role_required("analyst")
 def index():
@@ -167,6 +160,4 @@ def api_demand():
             error="invalid_parameter", parameter=error.parameter, message=error.message
         ), 400
     docs_url = url_for("insights.about", _external=True)
-    response = jsonify(exports.to_json(build_export(export_request), docs_url))
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return jsonify(exports.to_json(build_export(export_request), docs_url))

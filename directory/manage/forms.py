@@ -8,12 +8,14 @@ from datetime import date
 from flask import current_app
 from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
+from directory.catalogue.models import Listing, Organisation
 from directory.catalogue.records import (
     MAX_SUMMARY_CHARS,
     Problem,
 )
+from directory.inputs import column_length, is_whole_number, web_address_problem
 from directory.taxonomy import UK_WIDE
 
 LOCATION_SLOTS = 3
@@ -25,10 +27,18 @@ def _length(maximum: int, label: str) -> Length:
     return Length(max=maximum, message=f"{label} must be {maximum:,} characters or fewer")
 
 
+def web_address(_form, field) -> None:
+    """Only http(s) links are stored: a javascript: address would become a link on a page."""
+    if field.data and web_address_problem(field.data.strip()):
+        raise ValidationError("Enter a web address starting http:// or https://")
+
+
 class ListingForm(FlaskForm):
     """Everything an owner says about a listing; domain rules are the catalogue's own."""
 
-    name = StringField("Name", [InputRequired("Enter the name"), _length(LINE_MAX, "Name")])
+    name = StringField(
+        "Name", [InputRequired("Enter the name"), _length(column_length(Listing.name), "Name")]
+    )
     summary = TextAreaField(
         "Summary",
         [InputRequired("Enter a summary"), _length(MAX_SUMMARY_CHARS, "Summary")],
@@ -42,7 +52,10 @@ class ListingForm(FlaskForm):
     regions = SelectMultipleField("Where", validate_choice=False)
     business_sizes = SelectMultipleField("Business size", validate_choice=False)
     tags = StringField("Tags", [Optional(), _length(LINE_MAX, "Tags")])
-    website = StringField("Website", [Optional(), _length(500, "Website")])
+    # Whether it is a web address is the catalogue's rule, checked with the others.
+    website = StringField(
+        "Website", [Optional(), _length(column_length(Listing.website), "Website")]
+    )
     how_to_apply = TextAreaField(
         "How to apply", [InputRequired("Say how to apply"), _length(TEXT_MAX, "How to apply")]
     )
@@ -115,8 +128,9 @@ class ListingForm(FlaskForm):
 
         locations = []
         for slot in range(1, LOCATION_SLOTS + 1):
+            # Kept whole: the catalogue's validation names a value too long for its column.
             values = {
-                field: (request.form.get(f"location-{slot}-{field}") or "").strip()[:LINE_MAX]
+                field: (request.form.get(f"location-{slot}-{field}") or "").strip()
                 for field in ("name", "address", "town", "postcode")
             }
             if any(values.values()):
@@ -176,7 +190,7 @@ def _amount(text: str | None):
     if not text:
         return None
     cleaned = re.sub(r"[£,\s]", "", text)
-    return int(cleaned) if cleaned.isdigit() else text
+    return int(cleaned) if is_whole_number(cleaned) else text
 
 
 def _date(text: str | None):
@@ -189,7 +203,7 @@ def _date(text: str | None):
     except ValueError:
         pass
     parts = re.split(r"[\s/.-]+", text)
-    if len(parts) == 3 and all(part.isdigit() for part in parts):
+    if len(parts) == 3 and all(is_whole_number(part) and len(part) <= 4 for part in parts):
         try:
             return date(int(parts[2]), int(parts[1]), int(parts[0]))
         except ValueError:
@@ -213,9 +227,13 @@ class OrganisationProposalForm(FlaskForm):
     """A new organisation, for moderators to check."""
 
     name = StringField(
-        "Organisation name", [InputRequired("Enter the name"), _length(LINE_MAX, "Name")]
+        "Organisation name",
+        [InputRequired("Enter the name"), _length(column_length(Organisation.name), "Name")],
     )
-    website = StringField("Website", [Optional(), _length(500, "Website")])
+    website = StringField(
+        "Website",
+        [Optional(), _length(column_length(Organisation.website), "Website"), web_address],
+    )
     description = TextAreaField(
         "What the organisation does",
         [InputRequired("Describe the organisation"), _length(2000, "Description")],

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, replace
 
 from werkzeug.datastructures import MultiDict
 
+from directory.inputs import InputProblem, whole_number
 from directory.taxonomy import FILTER_TAXONOMIES, UK_WIDE, Taxonomy
 
 SORTS = ("relevance", "deadline", "distance")
@@ -125,9 +126,10 @@ def _positive_int(
     raw = args.get(name)
     if raw in (None, ""):
         return default
-    if not raw.isdigit() or int(raw) < 1 or (maximum is not None and int(raw) > maximum):
-        limit = f" from 1 to {maximum}" if maximum else " of 1 or more"
-        errors.append(ParamError(name, f"{name} must be a whole number{limit}"))
+    try:
+        value = whole_number(raw, name, minimum=1, maximum=maximum)
+    except InputProblem as problem:
+        errors.append(ParamError(name, str(problem)))
         return default
-    # Cap silly page numbers: nobody pages to 10**9, and Whoosh would still try.
-    return min(int(raw), 10_000)
+    # Cap silly page numbers: nobody pages to 10**9, and the index would still try.
+    return min(value, 10_000)

@@ -5,14 +5,16 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import func, or_, select
+from flask import current_app, g
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.models import Listing
+from directory.errors import TemporarilyUnavailable
 from directory.extensions import db
 from directory.geo import Ambiguous, GeoError, GeoResult, Unavailable
 from directory.search.documents import search_document
@@ -170,7 +172,34 @@ def _run(
         return current_app.extensions["search_index"].search(request), False
     except IndexUnavailable as error:
         log.warning("search index unavailable, using the database", extra={"error": str(error)})
-        return database_search(db.session, request), True
+        return database_search(db.session, request, _fallback_budget()), True
+
+
+class FallbackBudget:
+    """The time one request may spend searching the database while the index is away.
+
+    Without the index every search scans the catalogue, and a search that finds nothing tries
+    each filter removed in turn; past the budget the request gets a 503 instead of tying up a
+    worker that other founders are waiting for.
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.deadline = time.monotonic() + seconds
+
+    def check(self) -> None:
+        """Raise TemporarilyUnavailable once the budget is spent."""
+        if time.monotonic() > self.deadline:
+            raise TemporarilyUnavailable(
+                "Search is running in a simpler mode and this search needs more work than it "
+                "can do just now. Try fewer filters, or try again in a minute."
+            )
+
+
+def _fallback_budget() -> FallbackBudget:
+    """This request's budget, started by its first fallback search."""
+    if "fallback_budget" not in g:
+        g.fallback_budget = FallbackBudget(current_app.config["FALLBACK_BUDGET_SECONDS"])
+    return g.fallback_budget
 
 
 def search_listings(params: SearchParams) -> SearchOutcome:
@@ -260,23 +289,39 @@ def public_listings_query():
 
 
 WORD = re.compile(r"[a-z0-9]+")
+# The index reads 32 words at most; so does the fallback.
+MAX_FALLBACK_WORDS = 32
 
 
-def database_search(session: Session, request: SearchRequest) -> SearchResponse:
+def _fallback_documents(session: Session, budget: FallbackBudget) -> list[tuple[dict, str]]:
+    """Every public listing's search document with its lower-cased text, once per request."""
+    if "fallback_documents" not in g:
+        documents = []
+        for number, listing in enumerate(session.scalars(public_listings_query())):
+            if number % 100 == 0:
+                budget.check()
+            document = search_document(listing)
+            text = " ".join(
+                (document["name"], document["summary"], document["description"],
+                 document["organisation"])
+            ).lower()  # fmt: skip
+            documents.append((document, text))
+        g.fallback_documents = documents
+    return g.fallback_documents
+
+
+def database_search(
+    session: Session, request: SearchRequest, budget: FallbackBudget | None = None
+) -> SearchResponse:
     """A plain database search, used only while the index is unavailable."""
-    words = WORD.findall(request.text.lower())
-    query = public_listings_query().join(Listing.organisation)
-    for word in words:
-        pattern = f"%{word}%"
-        query = query.where(
-            or_(
-                func.lower(Listing.name).like(pattern),
-                func.lower(Listing.summary).like(pattern),
-                func.lower(Listing.description).like(pattern),
-                func.lower(Organisation.name).like(pattern),
-            )
-        )
-    documents = [search_document(listing) for listing in session.scalars(query)]
+    budget = budget or FallbackBudget(current_app.config["FALLBACK_BUDGET_SECONDS"])
+    budget.check()
+    words = WORD.findall(request.text.lower())[:MAX_FALLBACK_WORDS]
+    documents = [
+        document
+        for document, text in _fallback_documents(session, budget)
+        if all(word in text for word in words)
+    ]
     matching = [doc for doc in documents if _matches(doc, request.filters)]
     if request.sort == "deadline":
         matching.sort(key=lambda doc: (doc["deadline"] is None, doc["deadline"] or 0, doc["name"]))
@@ -303,6 +348,7 @@ def database_search(session: Session, request: SearchRequest) -> SearchResponse:
             matching.sort(key=lambda doc: distances[doc["id"]])
     start = (request.page - 1) * request.per_page
     page = matching[start : start + request.per_page]
+    budget.check()
     facets = {name: _facet_counts(documents, request.filters, name) for name in FACETS}
     return SearchResponse(
         total=len(matching),
