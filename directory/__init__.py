@@ -74,6 +74,14 @@ def register_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
+def _sqlite_pragmas(connection, _record) -> None:
+    """WAL lets searches read while a write holds the lock; waits stay short, then a 503."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
 def register_logging(app: Flask) -> None:
     """Log as JSON lines, with an access log that leaves out query strings."""
     from directory.logs import configure_logging
@@ -91,12 +99,14 @@ def register_security(app: Flask) -> None:
 
 def check_database(app: Flask) -> None:
     """Refuse to start when the database cannot be reached, rather than serve 500s later."""
-    from sqlalchemy import text
+    from sqlalchemy import event, text
     from sqlalchemy.engine import make_url
 
     from directory.extensions import db
 
     with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            event.listen(db.engine, "connect", _sqlite_pragmas)
         try:
             with db.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

@@ -80,8 +80,16 @@ def comparable(record: dict) -> dict:
     }  # fmt: skip
 
 
-def apply_listing_record(session: Session, listing: Listing, record: dict) -> None:
-    """Copy a validated listing record onto a listing, replacing its taxonomy links."""
+def apply_listing_record(
+    session: Session,
+    listing: Listing,
+    record: dict,
+    organisations: dict[str, Organisation] | None = None,
+) -> None:
+    """Copy a validated listing record onto a listing, replacing its taxonomy links.
+
+    `organisations` (slug -> organisation) saves a query per listing when loading many.
+    """
     # A half-built listing must not be flushed by the look-ups below.
     with session.no_autoflush:
         scalar_fields = (
@@ -93,9 +101,11 @@ def apply_listing_record(session: Session, listing: Listing, record: dict) -> No
             setattr(listing, name, record[name])
         listing.slug = record["slug"]
         listing.tags = list(record["tags"])
-        listing.organisation = session.scalars(
-            select(Organisation).filter_by(slug=record["organisation"])
-        ).one()
+        organisation = (organisations or {}).get(record["organisation"])
+        listing.organisation = (
+            organisation
+            or session.scalars(select(Organisation).filter_by(slug=record["organisation"])).one()
+        )
         listing.uk_wide = record["regions"] == [UK_WIDE]
         regions = [] if listing.uk_wide else record["regions"]
         for attribute, model, slugs in (

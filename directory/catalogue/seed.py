@@ -189,25 +189,33 @@ def load_catalogue(
             report.organisations.updated += 1
     session.flush()
 
+    organisations = {row.slug: row for row in session.scalars(select(Organisation))}
     existing_listings = {row.slug: row for row in session.scalars(select(Listing))}
+    created: list[Listing] = []
+    updated: list[tuple[Listing, dict]] = []
     for done, (slug, record) in enumerate(catalogue.listings.items(), start=1):
         listing = existing_listings.get(slug)
         if listing is None:
             listing = Listing(moderation_state="published")
             session.add(listing)
-            apply_listing_record(session, listing, record)
-            session.flush()
-            record_change("listing", listing.id, None, listing_state(listing), actor=actor)
-            report.listings.created += 1
+            apply_listing_record(session, listing, record, organisations)
+            created.append(listing)
         elif comparable(listing_record(listing)) == comparable(record):
             report.listings.unchanged += 1
         else:
             before = listing_state(listing)
-            apply_listing_record(session, listing, record)
-            record_change("listing", listing.id, before, listing_state(listing), actor=actor)
-            report.listings.updated += 1
+            apply_listing_record(session, listing, record, organisations)
+            updated.append((listing, before))
         if progress:
             progress(done)
+    # One flush for the whole file: a flush per listing made a 5 MB import take 20 s.
+    session.flush()
+    for listing in created:
+        record_change("listing", listing.id, None, listing_state(listing), actor=actor)
+    for listing, before in updated:
+        record_change("listing", listing.id, before, listing_state(listing), actor=actor)
+    report.listings.created += len(created)
+    report.listings.updated += len(updated)
     session.flush()
     # Each location's postcode, else its town, gives it coordinates, local authority and region.
     report.unplaced = [

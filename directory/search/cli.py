@@ -10,8 +10,15 @@ from sqlalchemy import func, select
 
 from directory.catalogue.models import Listing
 from directory.extensions import db
-from directory.search.service import index_differences, rebuild_index, sync_index
+from directory.search.service import (
+    index_differences,
+    outbox_backlog,
+    rebuild_index,
+    sync_with_retries,
+)
 from search_index import IndexUnavailable
+
+LOCK_WAIT_SECONDS = 30.0
 
 
 @click.group("search", help="Build and maintain the search index.")
@@ -43,7 +50,8 @@ def sync_command(follow: bool, interval: float) -> None:
     applied: set[int] = set()
     while True:
         try:
-            refreshed = sync_index(index_dir, applied)
+            # Another writer (a rebuild) may hold the lock for a while: wait it out.
+            refreshed = sync_with_retries(index_dir, LOCK_WAIT_SECONDS, applied)
         except IndexUnavailable as error:
             if not follow:
                 raise click.ClickException(str(error)) from None
@@ -64,11 +72,17 @@ def sync_command(follow: bool, interval: float) -> None:
 @with_appcontext
 def check_command() -> None:
     """Report listings missing from the index and indexed listings that should not be there."""
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
     try:
-        missing, extra = index_differences(current_app.config["SEARCH_INDEX_DIR"])
+        missing, extra = index_differences(index_dir)
+        behind = outbox_backlog(index_dir)
     except IndexUnavailable as error:
         raise click.ClickException(str(error)) from None
-    if not missing and not extra:
+    if behind:
+        click.echo(
+            f"behind by {behind} change(s) in the outbox not yet applied: run `flask search sync`"
+        )
+    if not missing and not extra and not behind:
         click.echo("search index matches the database")
         return
     if missing:

@@ -24,6 +24,7 @@ from directory.taxonomy import UK_WIDE
 from search_index import (
     FACET_SOURCES,
     FACETS,
+    IndexLocked,
     IndexUnavailable,
     SearchIndex,
     SearchRequest,
@@ -41,6 +42,10 @@ log = logging.getLogger(__name__)
 # id earlier may commit after a later one, and re-applying a change is harmless.
 OUTBOX_GRACE = timedelta(seconds=60)
 SYNC_BATCH = 500
+# An edit waits this long for a locked index before handing the refresh to a thread, which
+# keeps trying for BACKGROUND_SYNC_SECONDS.
+EDIT_SYNC_WAIT_SECONDS = 1.0
+BACKGROUND_SYNC_SECONDS = 120.0
 UK_WIDE_OPTIONS = 5
 # Listings without a fixed place shown beside near-me results.
 ELSEWHERE_OPTIONS = 5
@@ -460,6 +465,31 @@ def _apply_outbox_rows(index_dir: str, rows, position: int) -> int:
     return len(listing_ids)
 
 
+def sync_with_retries(index_dir: str, seconds: float, applied: set[int] | None = None) -> int:
+    """sync_index, waiting out a write lock another process holds for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        try:
+            return sync_index(index_dir, applied)
+        except IndexLocked:
+            if time.monotonic() + delay > deadline:
+                raise
+            db.session.rollback()
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def outbox_backlog(index_dir: str) -> int:
+    """Outbox rows written after the position the index reflects: changes not yet searchable."""
+    position = read_position(index_dir)
+    if position is None:
+        raise IndexUnavailable(f"no search index at {index_dir}: run `flask search rebuild`")
+    return db.session.scalar(
+        select(func.count()).select_from(SearchOutbox).where(SearchOutbox.id > position)
+    )
+
+
 def index_differences(index_dir: str) -> tuple[set[str], set[str]]:
     """Ids public in the database but missing from the index, and indexed ids that should not be."""
     in_index = indexed_ids(index_dir)
@@ -480,9 +510,31 @@ def refresh_index_after_edit() -> None:
     """
     if not current_app.config.get("SEARCH_SYNC_AFTER_EDIT", True):
         return
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
     try:
-        sync_index(current_app.config["SEARCH_INDEX_DIR"])
+        sync_with_retries(index_dir, EDIT_SYNC_WAIT_SECONDS)
+    except IndexLocked:
+        # Someone else is writing (a rebuild): keep trying after the response, not in it.
+        _retry_in_background(current_app._get_current_object(), index_dir)
     except IndexUnavailable as error:
         log.warning("index not refreshed after an edit", extra={"error": str(error)})
     finally:
         db.session.rollback()  # end the sync's read-only transaction
+
+
+def _retry_in_background(app, index_dir: str) -> None:
+    """Apply the outbox from a thread once the lock is free (within BACKGROUND_SYNC_SECONDS)."""
+
+    def retry() -> None:
+        with app.app_context():
+            try:
+                sync_with_retries(index_dir, BACKGROUND_SYNC_SECONDS)
+            except IndexUnavailable as error:
+                log.warning(
+                    "index still not refreshed after an edit; `flask search sync` will apply it",
+                    extra={"error": str(error)},
+                )
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=retry, name="index-retry", daemon=True).start()
