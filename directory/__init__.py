@@ -64,7 +64,16 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if app.debug and "SESSION_COOKIE_SECURE" not in os.environ:
         # A debug server is plain http on this machine: Secure cookies would never come back.
         app.config["SESSION_COOKIE_SECURE"] = app.config["REMEMBER_COOKIE_SECURE"] = False
-    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
+
+
+def engine_options(config) -> dict:
+    """Pool and driver settings: a lock held elsewhere makes a request wait briefly, then 503."""
+    options: dict = {"pool_pre_ping": True}
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        wait = int(config["DATABASE_LOCK_TIMEOUT_MS"])
+        options["connect_args"] = {"options": f"-c lock_timeout={wait}"}
+    return options
 
 
 def register_proxies(app: Flask) -> None:
@@ -74,12 +83,16 @@ def register_proxies(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
-def _sqlite_pragmas(connection, _record) -> None:
-    """WAL lets searches read while a write holds the lock; waits stay short, then a 503."""
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
+def _sqlite_pragmas(wait_ms: int):
+    """WAL lets searches read while a write holds the lock; writers wait briefly, then a 503."""
+
+    def on_connect(connection, _record) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
+        cursor.close()
+
+    return on_connect
 
 
 def register_logging(app: Flask) -> None:
@@ -106,7 +119,8 @@ def check_database(app: Flask) -> None:
 
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            event.listen(db.engine, "connect", _sqlite_pragmas)
+            wait = app.config["DATABASE_LOCK_TIMEOUT_MS"]
+            event.listen(db.engine, "connect", _sqlite_pragmas(wait))
         try:
             with db.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))

@@ -55,6 +55,8 @@ def from_environment(instance_path: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(
             os.environ.get("DATABASE_URL", default_database_url(instance_path))
         ),
+        # How long a request waits for a lock another connection holds before it gets a 503.
+        "DATABASE_LOCK_TIMEOUT_MS": _whole_number("DATABASE_LOCK_TIMEOUT_MS", 5000),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search_index")),
         "GEO_LOOKUP_PATH": os.environ.get("GEO_LOOKUP_PATH", str(instance_path / "geo.sqlite3")),
         "SEED_DATA_DIR": os.environ.get(
@@ -87,6 +89,8 @@ def from_environment(instance_path: Path) -> dict:
         "DEMAND_SALT_STORAGE": os.environ.get(
             "DEMAND_SALT_STORAGE", str(instance_path / "demand-salts")
         ),
+        # The background writer commits at most this often: figures are this fresh.
+        "DEMAND_BATCH_SECONDS": float(os.environ.get("DEMAND_BATCH_SECONDS", "1")),
         # Drafts not yet written, kept on disk so a killed worker's events are recovered.
         "DEMAND_SPOOL_DIR": os.environ.get("DEMAND_SPOOL_DIR", str(instance_path / "demand-spool")),
         # Seconds one request may spend searching the database while the index is away.

@@ -4,6 +4,7 @@ import logging
 from contextlib import suppress
 
 from flask import Flask, jsonify, render_template, request
+from flask.globals import request_ctx
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -54,6 +55,13 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request_ctx.url_adapter is None:
+            # The Host header is not one of TRUSTED_HOSTS: no URL can be built for it at all.
+            return (
+                f"{error.code} {error.name}: {error.description}\n",
+                error.code,
+                {"Content-Type": "text/plain; charset=utf-8"},
+            )
         if _wants_json():
             return jsonify(error=error.name, message=error.description), error.code
         template = "errors/404.html" if error.code == 404 else "errors/error.html"

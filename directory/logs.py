@@ -35,7 +35,9 @@ def configure_logging(app: Flask) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
-    root.handlers = [handler]
+    # Replace the handler an earlier app in this process added; leave others (a test's) alone.
+    root.handlers = [h for h in root.handlers if not isinstance(h.formatter, JsonFormatter)]
+    root.addHandler(handler)
     root.setLevel(app.config["LOG_LEVEL"])
     # Werkzeug's own request lines include the query string, which holds founders' searches
     # (DESIGN section 8): silence them and write our own access line below.

@@ -67,7 +67,10 @@ def test_access_log_is_json_without_query_strings(client, caplog):
         client.get("/search?q=my+secret+idea&region=london")
     records = [r for r in caplog.records if r.name == "directory.access"]
     assert records and records[-1].path == "/search" and records[-1].status == 200
-    formatted = logging.getLogger().handlers[0].format(records[-1])
+    from directory.logs import JsonFormatter
+
+    [handler] = [h for h in logging.getLogger().handlers if isinstance(h.formatter, JsonFormatter)]
+    formatted = handler.format(records[-1])
     entry = json.loads(formatted)
     assert entry["path"] == "/search" and entry["status"] == 200
     assert "secret" not in formatted and "q=" not in formatted

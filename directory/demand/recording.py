@@ -44,12 +44,15 @@ log = logging.getLogger(__name__)
 MAX_VALUES_PER_DIMENSION = 3
 # Listings recorded as appearing in a search: the first page a founder sees.
 MAX_APPEARANCES = 20
-# The background writer commits at most this often, in batches of up to BATCH_SIZE events.
+# The background writer commits at most this often (DEMAND_BATCH_SECONDS), in batches of up
+# to BATCH_SIZE events.
 BATCH_SECONDS = 1.0
 BATCH_SIZE = 1000
 # A batch the database refused is retried after this long, doubling up to RETRY_MAX_SECONDS.
 RETRY_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
+# Put on the queue to tell the writer to write what it holds and stop.
+_STOP = object()
 # Events held in memory while the database refuses them; past this the oldest are dropped
 # (and counted in the log), so a long outage cannot exhaust a worker's memory.
 MAX_HELD = 50_000
@@ -206,9 +209,16 @@ class Spool:
 class Recorder:
     """Writes drafts in their own transactions, inline or from a background thread."""
 
-    def __init__(self, app: Flask, mode: str, spool_dir: str | None = None):
+    def __init__(
+        self,
+        app: Flask,
+        mode: str,
+        spool_dir: str | None = None,
+        batch_seconds: float = BATCH_SECONDS,
+    ):
         self.app = app
         self.mode = mode
+        self.batch_seconds = batch_seconds
         self._queue: queue.SimpleQueue[EventDraft] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -273,20 +283,26 @@ class Recorder:
                 self._pending += 1
                 self._queue.put(draft)
 
-    def _take_batch(self, wait: bool) -> list[EventDraft]:
-        """Up to BATCH_SIZE queued drafts, waiting up to BATCH_SECONDS to fill a batch."""
+    def _take_batch(self, wait: bool) -> tuple[list[EventDraft], bool]:
+        """Up to BATCH_SIZE queued drafts, waiting up to batch_seconds to fill a batch; and
+        whether the recorder was told to stop meanwhile."""
         batch: list[EventDraft] = []
-        if wait:
-            batch.append(self._queue.get())
-        deadline = time.monotonic() + (BATCH_SECONDS if wait else 0)
+        deadline = time.monotonic() + (self.batch_seconds if wait else 0)
         while len(batch) < BATCH_SIZE:
+            remaining = deadline - time.monotonic()
             try:
-                remaining = deadline - time.monotonic()
-                batch.append(self._queue.get(timeout=remaining) if remaining > 0
-                             else self._queue.get_nowait())  # fmt: skip
+                if wait and not batch:
+                    item = self._queue.get()
+                elif remaining > 0:
+                    item = self._queue.get(timeout=remaining)
+                else:
+                    item = self._queue.get_nowait()
             except queue.Empty:
                 break
-        return batch
+            if item is _STOP:
+                return batch, True
+            batch.append(item)
+        return batch, False
 
     def _write_held(self, batch: list[EventDraft]) -> None:
         """Write a batch, retrying while the database refuses, dropping only past MAX_HELD."""
@@ -304,13 +320,15 @@ class Recorder:
     def _run(self) -> None:
         """Drain the queue in batches, one short transaction per batch, for the process's life.
 
-        Waiting up to BATCH_SECONDS to fill a batch keeps the writer's share of the CPU (and of
+        Waiting up to batch_seconds to fill a batch keeps the writer's share of the CPU (and of
         the database) small, while figures still include events up to the last minute.
         """
-        while True:
-            batch = self._take_batch(wait=True)
-            with self.app.app_context():
-                self._write_held(batch)
+        stop = False
+        while not stop:
+            batch, stop = self._take_batch(wait=True)
+            if batch:
+                with self.app.app_context():
+                    self._write_held(batch)
             with self._lock:
                 self._pending -= len(batch)
                 if self._pending == 0 and self._spool is not None:
@@ -322,24 +340,26 @@ class Recorder:
         while self._pending > 0 and time.monotonic() < deadline:
             time.sleep(0.01)
 
-    def close(self) -> None:
-        """At exit: write whatever is still queued, in this thread, once."""
-        self.flush(timeout=5.0)
+    def close(self, timeout: float = 10.0) -> None:
+        """At exit: have the writer write what it holds and stop, waiting up to `timeout`."""
+        thread = self._thread
+        if thread is None or not thread.is_alive():
+            return
+        self._queue.put(_STOP)
+        thread.join(timeout)
         self._stopping = True
-        batch = self._take_batch(wait=False)
-        if batch:
-            with self.app.app_context():
-                if self._write(batch):
-                    self._pending -= len(batch)
-        if self._pending == 0 and self._spool is not None:
-            self._spool.truncate()
 
 
 def init_app(app: Flask) -> None:
     """Give the app its salt store and recorder: inline under tests, background otherwise."""
     app.extensions["demand_salts"] = salt_store(app.config["DEMAND_SALT_STORAGE"])
     mode = app.config.get("DEMAND_RECORDING") or ("inline" if app.testing else "background")
-    app.extensions["demand_recorder"] = Recorder(app, mode, app.config.get("DEMAND_SPOOL_DIR"))
+    app.extensions["demand_recorder"] = Recorder(
+        app,
+        mode,
+        app.config.get("DEMAND_SPOOL_DIR"),
+        app.config.get("DEMAND_BATCH_SECONDS", BATCH_SECONDS),
+    )
 
 
 def draft_for_request(source: str, **values) -> EventDraft:
