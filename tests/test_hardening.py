@@ -30,13 +30,23 @@ from tests.test_owners import NEW_LISTING
 # --- 1. Absolute links come from BASE_URL, never from the request --------------------------
 
 
-def test_a_reset_requested_for_a_foreign_host_is_refused_and_sends_nothing(app, client):
+@pytest.fixture
+def public_app(app):
+    """The app as production runs it: no SERVER_NAME, so the Host header is the client's.
+
+    CSRF is off here because an attacker's own HTTP client carries a valid token and cookie
+    whatever Host it sends; the test client would drop the cookie for a foreign host.
+    """
+    app.config["SERVER_NAME"] = None
+    app.config["WTF_CSRF_ENABLED"] = False
+    return app
+
+
+def test_a_reset_requested_for_a_foreign_host_is_refused_and_sends_nothing(public_app):
+    app, client = public_app, public_app.test_client()
     make_user("victim@example.org")
-    token = csrf_token(client, "/account/reset")
     response = client.post(
-        "/account/reset",
-        data={"csrf_token": token, "email": "victim@example.org"},
-        headers={"Host": "evil.example"},
+        "/account/reset", data={"email": "victim@example.org"}, headers={"Host": "evil.example"}
     )
     assert response.status_code == 400
     assert read_outbox(app) == []
@@ -50,25 +60,23 @@ def test_a_reset_requested_for_a_foreign_host_is_refused_and_sends_nothing(app, 
         {"Forwarded": "host=evil.example", "X-Forwarded-Proto": "https"},
     ],
 )
-def test_emailed_links_always_start_with_the_base_url(app, client, headers):
+def test_emailed_links_always_start_with_the_base_url(public_app, headers):
+    app, client = public_app, public_app.test_client()
     make_user("victim@example.org")
-    token = csrf_token(client, "/account/reset")
-    client.post(
-        "/account/reset",
-        data={"csrf_token": token, "email": "victim@example.org"},
-        headers=headers,
-    )
+    client.post("/account/reset", data={"email": "victim@example.org"}, headers=headers)
     [message] = read_outbox(app)
     links = re.findall(r"https?://\S+", message)
     assert links and all(link.startswith("http://localhost/account/reset/") for link in links)
 
 
-def test_confirmation_links_and_api_links_use_the_base_url(app, client):
-    token = csrf_token(client, "/account/register")
+def test_confirmation_links_and_api_links_use_the_base_url(public_app):
+    app, client = public_app, public_app.test_client()
+    refused = client.post(
+        "/account/register", data={"email": "x@example.org"}, headers={"Host": "evil.example"}
+    )
+    assert refused.status_code == 400 and read_outbox(app) == []
     client.post(
-        "/account/register",
-        data={"csrf_token": token, "email": "new@example.org"},
-        headers={"X-Forwarded-Host": "evil.example"},
+        "/account/register", data={"email": "new@example.org"}, headers={"Host": "127.0.0.1"}
     )
     assert re.search(r"http://localhost/account/confirm/\S+", read_outbox(app)[-1])
     body = client.get("/api/v1/search?q=grant", headers={"Host": "127.0.0.1"}).get_json()

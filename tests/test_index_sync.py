@@ -1,6 +1,7 @@
 """The outbox keeps the index in step; a failing index degrades search, never breaks it."""
 
 import os
+import time
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -119,7 +120,7 @@ def test_a_locked_index_never_fails_a_committed_edit(app, client):
         found = listing("start-up-loans")
         found.summary = "Loans for wombatish founders."
         db.session.commit()  # the edit commits whatever the index is doing
-        result = app.test_cli_runner().invoke(args=["search", "sync"])
+        result = app.test_cli_runner().invoke(args=["search", "sync", "--wait", "0.3"])
         assert result.exit_code == 1 and "lock" in result.output.lower()
         assert client.get("/search?q=loan").status_code == 200
     finally:
@@ -127,6 +128,28 @@ def test_a_locked_index_never_fails_a_committed_edit(app, client):
     assert listing("start-up-loans").summary == "Loans for wombatish founders."
     assert app.test_cli_runner().invoke(args=["search", "sync"]).exit_code == 0
     assert api_search(client, q="wombatish")["total"] == 1
+
+
+def test_an_edit_made_while_the_index_is_locked_reaches_search_without_a_manual_sync(app, client):
+    from directory.search.service import refresh_index_after_edit
+
+    writer = open_dir(str(current_generation(app))).writer()
+    try:
+        found = listing("start-up-loans")
+        found.summary = "Loans for platypus founders."
+        db.session.commit()
+        refresh_index_after_edit()  # what every edit view calls after its commit
+        assert api_search(client, q="platypus")["total"] == 0
+    finally:
+        writer.cancel()
+    # The lock is gone: the retry that the edit left running applies it on its own.
+    for _ in range(100):
+        if api_search(client, q="platypus")["total"] == 1:
+            break
+        time.sleep(0.1)
+    assert api_search(client, q="platypus")["total"] == 1
+    result = app.test_cli_runner().invoke(args=["search", "check"])
+    assert result.exit_code == 0 and "behind" not in result.output
 
 
 def test_index_directory_holds_only_the_current_generation_after_rebuilds(app):

@@ -43,15 +43,21 @@ def rebuild_command() -> None:
 @search_cli.command("sync", help="Apply pending listing changes from the outbox to the index.")
 @click.option("--follow", is_flag=True, help="Keep running and apply changes as they arrive.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between polls.")
+@click.option(
+    "--wait",
+    default=LOCK_WAIT_SECONDS,
+    show_default=True,
+    help="Seconds to wait for another writer's lock before giving up on this pass.",
+)
 @with_appcontext
-def sync_command(follow: bool, interval: float) -> None:
+def sync_command(follow: bool, interval: float, wait: float) -> None:
     """Run the single indexer once, or follow the outbox until interrupted."""
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     applied: set[int] = set()
     while True:
         try:
             # Another writer (a rebuild) may hold the lock for a while: wait it out.
-            refreshed = sync_with_retries(index_dir, LOCK_WAIT_SECONDS, applied)
+            refreshed = sync_with_retries(index_dir, wait, applied)
         except IndexUnavailable as error:
             if not follow:
                 raise click.ClickException(str(error)) from None

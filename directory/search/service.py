@@ -512,6 +512,10 @@ def refresh_index_after_edit() -> None:
         return
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     try:
+        if outbox_backlog(index_dir) > SYNC_BATCH:
+            # A large import: index it after the response rather than keep the worker busy.
+            _retry_in_background(current_app._get_current_object(), index_dir)
+            return
         sync_with_retries(index_dir, EDIT_SYNC_WAIT_SECONDS)
     except IndexLocked:
         # Someone else is writing (a rebuild): keep trying after the response, not in it.
@@ -523,7 +527,7 @@ def refresh_index_after_edit() -> None:
 
 
 def _retry_in_background(app, index_dir: str) -> None:
-    """Apply the outbox from a thread once the lock is free (within BACKGROUND_SYNC_SECONDS)."""
+    """Apply the outbox from a thread, waiting for a held lock up to BACKGROUND_SYNC_SECONDS."""
 
     def retry() -> None:
         with app.app_context():
