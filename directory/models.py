@@ -5,6 +5,7 @@ from directory.accounts.ownership import Membership
 from directory.audit.models import AuditEntry
 from directory.catalogue.models import (
     BusinessSize,
+    LinkCheck,
     Listing,
     Location,
     Organisation,
@@ -28,6 +29,7 @@ __all__ = [
     "DemandAppearance",
     "DemandEvent",
     "DemandWeekly",
+    "LinkCheck",
     "Listing",
     "Location",
     "Membership",

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Flask, current_app, request, url_for
 
+from directory.catalogue.availability import availability
 from directory.taxonomy import Taxonomy
 
 
@@ -38,6 +39,16 @@ def funding_range(minimum: int | None, maximum: int | None) -> str:
 def long_date(value: date | None) -> str:
     """Format a date as 26 November 2026."""
     return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def iso_date(value: date | str | None) -> str:
+    """A date stored as ISO text (in a JSON column) or a date, as 26 November 2026."""
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            return value
+    return long_date(value)
 
 
 def search_url(**changes) -> str:
@@ -80,13 +91,14 @@ def facet_terms(taxonomy_name: str, counts: dict[str, int], selected) -> list:
 
 def init_app(app: Flask) -> None:
     """Register filters and globals on the app's Jinja environment."""
-    app.jinja_env.filters.update(money=money, long_date=long_date)
+    app.jinja_env.filters.update(money=money, long_date=long_date, iso_date=iso_date)
     app.jinja_env.globals.update(
         funding_range=funding_range,
         search_url=search_url,
         taxonomy=taxonomy,
         filter_description=filter_description,
         facet_terms=facet_terms,
+        availability=availability,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

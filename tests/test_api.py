@@ -42,9 +42,11 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, params, parameter
 def test_listing_detail_has_every_public_field(client):
     slug = api_search(client, q="loan")["results"][0]["slug"]
     body = client.get(f"/api/v1/listings/{slug}").get_json()
-    for field in ("description", "how_to_apply", "website", "funding", "application_status",
-                  "locations", "last_checked_on", "provenance", "organisation"):  # fmt: skip
+    for field in ("description", "how_to_apply", "website", "contact", "funding",
+                  "application_status", "next_round", "closed_on", "locations", "last_checked_on",
+                  "last_checked_how", "sources", "organisation"):  # fmt: skip
         assert field in body
+    assert body["sources"] and all(source["url"].startswith("http") for source in body["sources"])
     assert body["slug"] == slug
 
 

@@ -108,4 +108,4 @@ def test_moderator_restores_an_earlier_version(app, base_url):
         assert "earlier version is restored" in moderator.content()
         assert moderator.locator("p.govuk-body-l").inner_text() == original
         moderator.goto(base_url + "/listings/start-up-loans")
-        assert "Not yet checked" in moderator.content()
+        assert "against its published sources" in moderator.content()

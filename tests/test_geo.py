@@ -287,9 +287,9 @@ def located_at(postcode: str) -> Location:
 
 
 def test_seed_locations_are_placed_from_postcode_or_town(app):
-    canary_wharf = located_at("E14 5AB")
-    assert (canary_wharf.lad_code, canary_wharf.region_slug) == ("E09000030", "london")
-    assert km((canary_wharf.latitude, canary_wharf.longitude), (51.505, -0.0195)) < 0.5
+    british_library = located_at("NW1 2DB")
+    assert (british_library.lad_code, british_library.region_slug) == ("E09000007", "london")
+    assert km((british_library.latitude, british_library.longitude), (51.5299, -0.1276)) < 0.5
     placed_by_town = db.session.scalars(
         select(Location).where(Location.postcode.is_(None), Location.latitude.is_not(None))
     ).all()
@@ -300,7 +300,7 @@ def test_seed_locations_are_placed_from_postcode_or_town(app):
 
 
 def test_unplaced_locations_are_listed(app, runner):
-    location = located_at("E14 5AB")
+    location = located_at("NW1 2DB")
     slug = location.listing.slug
     location.postcode, location.town = None, "Nowhere-in-particular"
     location.latitude = location.longitude = None

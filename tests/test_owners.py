@@ -1,5 +1,7 @@
 """Owners and moderators: organisations, drafts, moderation, edits, audit and restore."""
 
+from datetime import date, timedelta
+
 import pytest
 from sqlalchemy import select
 
@@ -166,20 +168,38 @@ def test_pause_close_and_still_accurate(owner, client):
             select(AuditEntry).where(AuditEntry.entity_id == listing(slug).id)
         )
     }
-    assert {"status", "last_checked_on", "last_checked_by"} <= fields
+    assert {"status", "closed_on", "last_checked_by", "last_checked_how"} <= fields
+    closed = listing(slug)
+    assert closed.closed_on == date.today() and closed.last_checked_how == "owner"
+    assert "This programme has ended" in page_text(client.get(f"/listings/{slug}").get_data(
+        as_text=True))  # fmt: skip
 
 
-def test_stale_listings_are_flagged_to_owners_and_moderators(owner, moderator):
+def test_stale_listings_are_flagged_by_kind_and_queued_stalest_first(owner, moderator):
     owner_client, _ = owner
-    found = listing("start-up-loans")
-    from datetime import date, timedelta
-
-    found.last_checked_on = date.today() - timedelta(days=181)
+    loans = listing("start-up-loans")  # funding: due after 90 days
+    advice = listing("bipc-london-british-library")
+    assert "loan" in {t.slug for t in loans.support_types}
+    assert not {"equity", "angel", "loan", "grant", "crowdfunding", "award"} & {
+        t.slug for t in advice.support_types
+    }
+    loans.last_checked_on = date.today() - timedelta(days=91)
+    advice.last_checked_on = date.today() - timedelta(days=91)  # other support: 180 days
     db.session.commit()
     owner_page = page_text(owner_client.get("/manage/").get_data(as_text=True))
-    assert "Not checked for 180 days" in owner_page
+    assert "Due for a check" in owner_page
     queue = moderator.get("/moderate/").get_data(as_text=True)
     assert 'href="/moderate/listings/start-up-loans"' in queue
+    assert 'href="/moderate/listings/bipc-london-british-library"' not in queue
+    advice.last_checked_on = date.today() - timedelta(days=200)
+    db.session.commit()
+    stale = page_text(moderator.get("/moderate/").get_data(as_text=True))
+    # 20 days past 180 comes before 1 day past 90.
+    assert stale.index(advice.name) < stale.index(loans.name)
+    # A check past its window no longer reads as open.
+    assert "Not confirmed lately" in page_text(
+        moderator.get("/listings/start-up-loans").get_data(as_text=True)
+    )
 
 
 def test_a_moderator_can_restore_an_earlier_version(owner, moderator, client):

@@ -13,8 +13,8 @@ def test_listing_page_shows_what_a_founder_needs(client):
     assert found.name in page and found.organisation.name in page
     assert found.summary in page
     assert "How to apply" in page and found.how_to_apply in page
-    assert "Last checked Not yet checked by the organisation or a moderator" in page
-    assert found.provenance in page
+    assert "Last checked on" in page and "against its published sources" in page
+    assert "Sources" in page
 
 
 def test_listing_page_links_the_website_and_shows_funding(client):

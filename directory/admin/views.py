@@ -121,7 +121,7 @@ def import_catalogue():
         return render_template(
             "admin/catalogue.html", form=form, problems=["line 1, file: is not UTF-8 text"]
         ), 400
-    known = set(db.session.scalars(select(Organisation.slug)))
+    known = dict(db.session.execute(select(Organisation.slug, Organisation.website)).all())
     taxonomy = current_app.extensions["taxonomy"]
     parsed, states, problems = parse_catalogue_csv(text, taxonomy, known)
     if problems:

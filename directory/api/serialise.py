@@ -66,6 +66,11 @@ def listing_detail(listing: Listing) -> dict:
             for location in listing.locations
         ],
         "website": listing.website,
+        "contact": {
+            "email": listing.contact_email,
+            "phone": listing.contact_phone,
+            "form": listing.contact_form,
+        },
         "how_to_apply": listing.how_to_apply,
         "cost": listing.cost,
         "funding": {
@@ -77,9 +82,12 @@ def listing_detail(listing: Listing) -> dict:
         "application_status": listing.application_status,
         "opens_on": listing.opens_on.isoformat() if listing.opens_on else None,
         "deadline": listing.deadline.isoformat() if listing.deadline else None,
+        "next_round": listing.next_round,
         "status": listing.status,
+        "closed_on": listing.closed_on.isoformat() if listing.closed_on else None,
         "last_checked_on": listing.last_checked_on.isoformat() if listing.last_checked_on else None,
-        "provenance": listing.provenance,
+        "last_checked_how": listing.last_checked_how,
+        "sources": listing.sources,
         "updated_at": listing.updated_at.isoformat() if listing.updated_at else None,
     }  # fmt: skip
 

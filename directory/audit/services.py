@@ -15,8 +15,11 @@ from directory.extensions import db
 
 CREATED = "(created)"
 # Listing fields kept in the trail beyond the seed record: who may see it and when checked.
-LISTING_EXTRA_FIELDS = ("moderation_state", "moderation_note", "last_checked_on", "last_checked_by")
-DATE_FIELDS = ("opens_on", "deadline", "last_checked_on")
+LISTING_EXTRA_FIELDS = (
+    "moderation_state", "moderation_note", "last_checked_on", "last_checked_by",
+    "last_checked_how",
+)  # fmt: skip
+DATE_FIELDS = ("opens_on", "deadline", "closed_on", "last_checked_on")
 
 
 def _jsonable(value):
@@ -40,7 +43,8 @@ def listing_state(listing: Listing) -> dict:
 
 def organisation_state(organisation: Organisation) -> dict:
     """Everything about an organisation the trail records."""
-    return {**organisation_record(organisation), "moderation_state": organisation.moderation_state}
+    state = {**organisation_record(organisation), "moderation_state": organisation.moderation_state}
+    return _jsonable(state)
 
 
 def record_change(
@@ -114,4 +118,7 @@ def record_from_state(state: dict) -> dict:
     for field in DATE_FIELDS:
         if record.get(field):
             record[field] = date.fromisoformat(record[field])
+    for source in record.get("sources") or []:
+        if isinstance(source, dict) and isinstance(source.get("retrieved"), str):
+            source["retrieved"] = date.fromisoformat(source["retrieved"])
     return record

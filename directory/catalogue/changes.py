@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from directory.accounts.models import User
 from directory.audit.services import (
+    LISTING_EXTRA_FIELDS,
     listing_state,
     listing_state_after,
     organisation_state,
@@ -18,11 +19,9 @@ from directory.audit.services import (
 )
 from directory.catalogue.editing import apply_listing_record
 from directory.catalogue.models import Listing, Organisation
-from directory.catalogue.records import LISTING_FIELDS
+from directory.catalogue.records import LISTING_FIELDS, normalise_listing
 from directory.extensions import db
 from directory.geo.service import place_location
-
-OWNER_PROVENANCE = "Provided by the organisation through its owner account on this directory."
 
 
 def unique_slug(model, name: str) -> str:
@@ -71,20 +70,16 @@ def create_draft(user: User, organisation: Organisation, record: dict) -> Listin
         "organisation": organisation.slug,
         "slug": unique_slug(Listing, record["name"]),
     }
-    record["provenance"] = record.get("provenance") or OWNER_PROVENANCE
-    return save_listing(Listing(moderation_state="draft"), user, record)
+    listing = save_listing(Listing(moderation_state="draft"), user, record)
+    return listing
 
 
 def editable_record(listing: Listing, changes: dict) -> dict:
-    """The listing's record with an owner's edits; slug, organisation and provenance kept."""
+    """The listing's record with an owner's edits; slug and organisation kept."""
     state = record_from_state(listing_state(listing))
     record = {field: state[field] for field in LISTING_FIELDS}
     record.update(
-        {
-            key: value
-            for key, value in changes.items()
-            if key not in ("slug", "organisation", "provenance")
-        }
+        {key: value for key, value in changes.items() if key not in ("slug", "organisation")}
     )
     return record
 
@@ -105,20 +100,26 @@ def reject(listing: Listing, moderator: User, reason: str) -> None:
 
 
 def set_status(listing: Listing, user: User, status: str) -> None:
-    """Pause, close or reopen a listing."""
-    save_listing(listing, user, status=status)
+    """Pause, close (ended today, kept as ended) or reopen a listing."""
+    closed_on = (listing.closed_on or date.today()) if status == "closed" else None
+    save_listing(listing, user, status=status, closed_on=closed_on)
 
 
-def confirm_accurate(listing: Listing, user: User, checked_by: str) -> None:
-    """Record that someone confirmed the listing is still accurate today."""
-    save_listing(listing, user, last_checked_on=date.today(), last_checked_by=checked_by)
+def confirm_accurate(listing: Listing, user: User, checked_by: str, how: str) -> None:
+    """Record that someone confirmed the listing is still accurate today (`how`: owner or
+    moderator)."""
+    save_listing(
+        listing, user, last_checked_on=date.today(), last_checked_by=checked_by,
+        last_checked_how=how,
+    )  # fmt: skip
 
 
 def restore(listing: Listing, moderator: User, change_id: str) -> None:
     """Put a listing back as it was just after an earlier change (itself audited)."""
-    state = listing_state_after(listing, change_id)
-    record = record_from_state(state)
-    extras = {field: record.pop(field) for field in list(record) if field not in LISTING_FIELDS}
+    state = record_from_state(listing_state_after(listing, change_id))
+    # States written before a field existed lack it; normalising fills the gaps.
+    record = normalise_listing({field: state.get(field) for field in LISTING_FIELDS})
+    extras = {field: state[field] for field in LISTING_EXTRA_FIELDS if field in state}
     save_listing(listing, moderator, {**record, "slug": listing.slug}, **extras)
 
 

@@ -14,7 +14,11 @@ from directory.catalogue.coverage import (
     coverage_shortfalls,
     coverage_table,
     duplicate_problems,
+    mission_shortfalls,
+    mission_table,
+    near_copy_problems,
 )
+from directory.catalogue.links import OUTCOMES
 from directory.catalogue.models import Listing
 from directory.catalogue.seed import CatalogueInvalid, load_catalogue, read_catalogue
 from directory.catalogue.synth import PREFIX, is_synthetic, synthetic_catalogue
@@ -118,7 +122,10 @@ def check_command(strict: bool) -> None:
         for problem in invalid.problems:
             click.echo(f"error: {problem}", err=True)
         raise click.ClickException(f"{len(invalid.problems)} invalid record(s)") from None
-    errors = [f"error: {problem}" for problem in duplicate_problems(catalogue)]
+    errors = [
+        f"error: {problem}"
+        for problem in duplicate_problems(catalogue) + near_copy_problems(catalogue)
+    ]
     result = coverage(catalogue, taxonomy)
     regions = [term.label for term in taxonomy.regions]
     click.echo(
@@ -132,7 +139,9 @@ def check_command(strict: bool) -> None:
     click.echo("\nListings per sector (sector-agnostic ones count for every sector)")
     for term in taxonomy.sectors[1:]:
         click.echo(f"  {term.label:<48}{result.by_sector[term.slug]:>5}")
-    shortfalls = coverage_shortfalls(result, taxonomy)
+    click.echo("\nWhat founders come for: main type of support, not closed (total, per region)")
+    click.echo(mission_table(catalogue, taxonomy))
+    shortfalls = coverage_shortfalls(result, taxonomy) + mission_shortfalls(catalogue, taxonomy)
     for line in errors:
         click.echo(line, err=True)
     for shortfall in shortfalls:
@@ -169,3 +178,38 @@ def synth_command(count: int, out: Path, seed: int) -> None:
         f"load them into a separate database with: SEED_DATA_DIR={out} "
         "DATABASE_URL=sqlite:///bench.sqlite3 flask seed load --synthetic"
     )
+
+
+@catalogue_cli.command(
+    "links", help="Check every website, form and source address; record problems for moderators."
+)
+@click.option("--concurrency", default=20, show_default=True, help="Requests at once in all.")
+@click.option("--per-host", default=2, show_default=True, help="Requests at once to one host.")
+@click.option("--timeout", default=10.0, show_default=True, help="Seconds before giving up.")
+@with_appcontext
+def links_command(concurrency: int, per_host: int, timeout: float) -> None:
+    """Request every address the published catalogue uses, concurrently, and record results."""
+    import asyncio
+
+    from directory.catalogue.links import check_links, collect_links, record_results
+
+    urls = sorted(collect_links(db.session))
+    agent = (
+        "StartupSupportDirectory-LinkCheck/1.0 (checks the links it lists; "
+        f"{current_app.config['BASE_URL']}/about)"
+    )
+    with click.progressbar(length=len(urls), label="Checking links", file=sys.stderr) as bar:
+        results = asyncio.run(
+            check_links(
+                urls,
+                agent,
+                concurrency,
+                per_host,
+                timeout,
+                progress=lambda done: bar.update(done - bar.pos),
+            )  # fmt: skip
+        )
+    record_results(db.session, results)
+    db.session.commit()
+    counts = {outcome: sum(r.outcome == outcome for r in results) for outcome in OUTCOMES}
+    click.echo(", ".join(f"{count} {outcome}" for outcome, count in counts.items()))

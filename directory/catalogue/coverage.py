@@ -1,7 +1,13 @@
-"""Catalogue checks beyond single records: duplicates and coverage by region, stage and support."""
+"""Catalogue checks beyond single records: duplicates, near-copies, and coverage against targets.
+
+The targets are the mission's (issue: the catalogue founders came for): the kinds founders come
+for, counted by each listing's main (first) type of support, in total and per region, not
+counting closed programmes. Chambers, awards and workspaces stay but do not count toward them.
+"""
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
@@ -15,6 +21,43 @@ MIN_PER_REGION = 25
 MIN_PER_SUPPORT_TYPE = 10
 MIN_PER_STAGE = 60
 MIN_PER_SECTOR = 10
+# Two descriptions sharing this share of their five-word runs are copies, not descriptions.
+NEAR_COPY = 0.6
+SHINGLE_WORDS = 5
+# Support a founder visits in person: its sites should carry a postcode.
+PHYSICAL_KINDS = frozenset({"workspace", "incubator"})
+MIN_POSTCODED_SITES = 0.9
+ENGLISH_REGIONS = (
+    "north-east", "north-west", "yorkshire-and-the-humber", "east-midlands", "west-midlands",
+    "eastern", "london", "south-east", "south-west",
+)  # fmt: skip
+# One Growth Hub per former LEP area in England.
+GROWTH_HUBS = 38
+GROWTH_HUB_TAG = "growth-hub"
+
+
+@dataclass(frozen=True)
+class Target:
+    """How many listings of some main kinds the catalogue should hold, in all and per region."""
+
+    label: str
+    kinds: frozenset[str]
+    total: int = 0
+    per_region: int = 0
+    # Count a listing when any of its types is one of the kinds, not only its main one.
+    any_type: bool = False
+
+
+TARGETS = (
+    Target("accelerator and incubator programmes", frozenset({"accelerator", "incubator"}), 120),
+    Target("accelerators based in or dedicated to a region", frozenset({"accelerator"}),
+           per_region=4, any_type=True),
+    Target("venture capital and equity funds", frozenset({"equity"}), 120),
+    Target("angel networks and syndicates", frozenset({"angel"}), 40, per_region=2),
+    Target("lending products", frozenset({"loan"}), 30),
+    Target("grants and competitions", frozenset({"grant"}), 80),
+    Target("online resources", frozenset({"online"}), 50),
+)  # fmt: skip
 
 
 @dataclass
@@ -55,6 +98,122 @@ def _site_key(url: str) -> str:
     """Compare websites without scheme, www. or a trailing slash."""
     key = url.lower().split("://", 1)[-1].removeprefix("www.")
     return key.rstrip("/")
+
+
+def _shingles(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"[a-z0-9]+", text.lower())
+    return {tuple(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def near_copy_problems(catalogue: Catalogue) -> list[Problem]:
+    """Listings whose descriptions are near-copies of another organisation's listing.
+
+    One organisation's regional editions of a programme (a Launchpad per cluster, a hub per
+    city) may share their account of it; different organisations each need their own.
+    """
+    shingles = {slug: _shingles(listing["description"] or "")
+                for slug, listing in catalogue.listings.items()}  # fmt: skip
+    holders: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for slug, runs in shingles.items():
+        for run in runs:
+            holders[run].append(slug)
+    shared: Counter = Counter()
+    for slugs in holders.values():
+        if len(slugs) < 20:  # a phrase in dozens of listings is a stock phrase, not a copy
+            for i, first in enumerate(slugs):
+                for second in slugs[i + 1 :]:
+                    shared[first, second] += 1
+    problems = []
+    listings = catalogue.listings
+    for (first, second), count in sorted(shared.items()):
+        if listings[first]["organisation"] == listings[second]["organisation"]:
+            continue
+        smaller = min(len(shingles[first]), len(shingles[second])) or 1
+        if count / smaller >= NEAR_COPY:
+            problems.append(
+                Problem("catalogue", second, "description", f"is a near-copy of {first}'s")
+            )
+    return problems
+
+
+def target_counts(catalogue: Catalogue, target: Target) -> tuple[int, Counter]:
+    """Listings (not closed) meeting a target: in all, and per region (regional ones only)."""
+    total = 0
+    by_region: Counter = Counter()
+    for listing in catalogue.listings.values():
+        if listing["status"] == "closed" or not listing["support_types"]:
+            continue
+        types = listing["support_types"] if target.any_type else listing["support_types"][:1]
+        if not target.kinds & set(types):
+            continue
+        total += 1
+        by_region.update(region for region in listing["regions"] if region != UK_WIDE)
+    return total, by_region
+
+
+def growth_hubs(catalogue: Catalogue) -> int:
+    """Growth Hub listings in England (tagged growth-hub)."""
+    return sum(
+        1
+        for listing in catalogue.listings.values()
+        if GROWTH_HUB_TAG in listing["tags"] and set(listing["regions"]) & set(ENGLISH_REGIONS)
+    )
+
+
+def postcoded_sites(catalogue: Catalogue) -> tuple[int, int]:
+    """(sites with a postcode, sites) among the locations of support founders visit."""
+    sites = [
+        location
+        for listing in catalogue.listings.values()
+        if PHYSICAL_KINDS & set(listing["support_types"]) and listing["status"] != "closed"
+        for location in listing["locations"]
+    ]
+    return sum(1 for location in sites if location["postcode"]), len(sites)
+
+
+def mission_shortfalls(catalogue: Catalogue, taxonomy: Taxonomy) -> list[str]:
+    """Every way the catalogue falls short of the mission's targets."""
+    shortfalls = []
+    for target in TARGETS:
+        total, by_region = target_counts(catalogue, target)
+        if total < target.total:
+            shortfalls.append(f"{target.label}: {total}; at least {target.total} wanted")
+        for region in taxonomy.slugs("regions") if target.per_region else ():
+            if by_region[region] < target.per_region:
+                shortfalls.append(
+                    f"{target.label}: {region} has {by_region[region]}; {target.per_region} wanted"
+                )
+    hubs = growth_hubs(catalogue)
+    if hubs < GROWTH_HUBS:
+        shortfalls.append(f"Growth Hubs in England: {hubs}; all {GROWTH_HUBS} wanted")
+    postcoded, sites = postcoded_sites(catalogue)
+    if sites and postcoded / sites < MIN_POSTCODED_SITES:
+        shortfalls.append(
+            f"physical sites with a postcode: {postcoded} of {sites} "
+            f"({postcoded / sites:.0%}); {MIN_POSTCODED_SITES:.0%} wanted"
+        )
+    return shortfalls
+
+
+def mission_table(catalogue: Catalogue, taxonomy: Taxonomy) -> str:
+    """Each target's count in all and per region, as a fixed-width table."""
+    regions = taxonomy.slugs("regions")
+    header = f"{'target':<50}{'total':>7}" + "".join(f"{r[:6]:>7}" for r in regions)
+    lines = [header]
+    for target in TARGETS:
+        total, by_region = target_counts(catalogue, target)
+        wanted = f"{total}/{target.total}" if target.total else str(total)
+        cells = "".join(
+            f"{by_region[r]:>7}"
+            if not target.per_region
+            else f"{by_region[r]:>5}/{target.per_region}"
+            for r in regions
+        )
+        lines.append(f"{target.label[:49]:<50}{wanted:>7}{cells}")
+    lines.append(f"{'Growth Hubs in England':<50}{growth_hubs(catalogue):>4}/{GROWTH_HUBS}")
+    postcoded, sites = postcoded_sites(catalogue)
+    lines.append(f"{'physical sites with a postcode':<50}{postcoded:>4}/{sites}")
+    return "\n".join(lines)
 
 
 def coverage(catalogue: Catalogue, taxonomy: Taxonomy) -> Coverage:

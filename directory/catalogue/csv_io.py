@@ -14,6 +14,8 @@ from sqlalchemy.orm import selectinload
 from directory.catalogue.editing import listing_record, organisation_record
 from directory.catalogue.models import Listing
 from directory.catalogue.records import (
+    CONTACT_FIELDS,
+    DATE_FIELDS,
     LIST_FIELDS,
     ORGANISATION_FIELDS,
     normalise_listing,
@@ -43,6 +45,9 @@ COLUMNS = [
     "tags",
     "locations",
     "website",
+    "contact_email",
+    "contact_phone",
+    "contact_form",
     "how_to_apply",
     "cost",
     "funding_min",
@@ -52,10 +57,14 @@ COLUMNS = [
     "application_status",
     "opens_on",
     "deadline",
+    "next_round",
     "status",
+    "closed_on",
     "moderation_state",
-    "provenance",
+    "sources",
 ]
+# Cells holding JSON: lists of mappings that a flat cell cannot hold otherwise.
+JSON_COLUMNS = ("locations", "sources", "organisation_sources")
 LIST_SEPARATOR = "|"
 # A spreadsheet would run a cell starting with one of these as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@")
@@ -94,8 +103,19 @@ def export_rows() -> Iterable[list[str]]:
                 row[f"organisation_{field}"] = organisation[field]
         for field in LIST_FIELDS:
             row[field] = LIST_SEPARATOR.join(record[field])
-        row["locations"] = json.dumps(record["locations"]) if record["locations"] else ""
-        yield [_cell(row[column]) for column in COLUMNS]
+        for part, value in (record["contact"] or {}).items():
+            row[f"contact_{part}"] = value
+        for column in JSON_COLUMNS:
+            value = row[column]
+            row[column] = json.dumps(value, default=_json_default) if value else ""
+        yield [_cell(row.get(column)) for column in COLUMNS]
+
+
+def _json_default(value):
+    """Dates inside JSON cells (sources' retrieval dates) as ISO text."""
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
 def export_csv() -> str:
@@ -106,11 +126,13 @@ def export_csv() -> str:
 
 
 def parse_catalogue_csv(
-    text: str, taxonomy: Taxonomy, known_organisations: set[str]
+    text: str, taxonomy: Taxonomy, known_organisations: dict[str, str | None]
 ) -> tuple[Catalogue, dict[str, str], list[str]]:
     """Read and validate every row; return the catalogue, moderation states and problems.
 
-    Problems read "line N, column: reason", counting the header as line 1.
+    `known_organisations` maps the slugs of organisations already in the database to their
+    websites. Problems read "line N, column: reason", counting the header as line 1. Sources
+    are kept when given but not required: rows may come from owners' own listings.
     """
     problems: list[str] = []
     reader = csv.DictReader(io.StringIO(text))
@@ -141,11 +163,12 @@ def parse_catalogue_csv(
                 **{
                     field: values[f"organisation_{field}"] or None
                     for field in ORGANISATION_FIELDS
-                    if field != "slug"
+                    if field not in ("slug", "sources")
                 },
+                "sources": _json_cell(values, "organisation_sources", line, problems),
             }
         )
-        for problem in validate_organisation(organisation, f"line {line}"):
+        for problem in validate_organisation(organisation, f"line {line}", require_sources=False):
             problems.append(f"line {line}, organisation_{problem.field}: {problem.message}")
         earlier = organisations.setdefault(organisation["slug"], organisation)
         if earlier != organisation:
@@ -164,10 +187,11 @@ def parse_catalogue_csv(
                 f"line {line}, moderation_state: must be one of {', '.join(MODERATION_STATES)}"
             )
         raw_listings.append((line, raw))
-    organisation_slugs = set(organisations) | known_organisations
+    websites = {**known_organisations,
+                **{slug: org["website"] for slug, org in organisations.items()}}  # fmt: skip
     for line, raw in raw_listings:
         record = normalise_listing(raw)
-        for problem in validate_listing(raw, record, "", taxonomy, organisation_slugs):
+        for problem in validate_listing(raw, record, "", taxonomy, websites, require_sources=False):
             problems.append(f"line {line}, {problem.field}: {problem.message}")
     return Catalogue(organisations, listings), states, problems
 
@@ -178,26 +202,38 @@ def _raw_listing(values: dict[str, str], line: int) -> tuple[dict, list[str]]:
     raw: dict = {
         column: values[column] or None
         for column in COLUMNS
-        if column not in ORGANISATION_COLUMNS and column != "moderation_state"
+        if column not in ORGANISATION_COLUMNS
+        and column != "moderation_state"
+        and not column.startswith("contact_")
     }
     for field in LIST_FIELDS:
         raw[field] = [item.strip() for item in values[field].split(LIST_SEPARATOR) if item.strip()]
-    try:
-        raw["locations"] = json.loads(values["locations"]) if values["locations"] else []
-        if not isinstance(raw["locations"], list):
-            raise ValueError
-    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
-        problems.append(f"line {line}, locations: is not a JSON list of locations")
-        raw["locations"] = []
+    raw["locations"] = _json_cell(values, "locations", line, problems)
+    raw["sources"] = _json_cell(values, "sources", line, problems)
+    raw["contact"] = {part: values[f"contact_{part}"] for part in CONTACT_FIELDS} or None
     for field in ("funding_min", "funding_max"):
         if values[field]:
             raw[field] = int(values[field]) if is_whole_number(values[field]) else values[field]
     equity = values["equity_taken"].lower()
     raw["equity_taken"] = {"true": True, "false": False, "": None}.get(equity, equity)
-    for field in ("opens_on", "deadline"):
+    for field in DATE_FIELDS:
         if values[field]:
             try:
                 raw[field] = date.fromisoformat(values[field])
             except ValueError:
                 raw[field] = values[field]
     return raw, problems
+
+
+def _json_cell(values: dict[str, str], column: str, line: int, problems: list[str]) -> list:
+    """A cell holding a JSON list; an unreadable one is noted and read as empty."""
+    if not values[column]:
+        return []
+    try:
+        value = json.loads(values[column])
+        if isinstance(value, list):
+            return value
+    except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
+        pass
+    problems.append(f"line {line}, {column}: is not a JSON list")
+    return []

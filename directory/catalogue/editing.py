@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,7 @@ from directory.catalogue.models import (
     SupportType,
 )
 from directory.catalogue.records import (
+    CONTACT_FIELDS,
     LOCATION_FIELDS,
     normalise_listing,
     normalise_organisation,
@@ -31,7 +34,7 @@ def organisation_record(organisation: Organisation) -> dict:
             "name": organisation.name,
             "website": organisation.website,
             "description": organisation.description,
-            "provenance": organisation.provenance,
+            "sources": organisation.sources,
         }
     )
 
@@ -56,6 +59,11 @@ def listing_record(listing: Listing) -> dict:
                 for location in listing.locations
             ],
             "website": listing.website,
+            "contact": {
+                "email": listing.contact_email,
+                "phone": listing.contact_phone,
+                "form": listing.contact_form,
+            },
             "how_to_apply": listing.how_to_apply,
             "cost": listing.cost,
             "funding_min": listing.funding_min,
@@ -65,10 +73,40 @@ def listing_record(listing: Listing) -> dict:
             "application_status": listing.application_status,
             "opens_on": listing.opens_on,
             "deadline": listing.deadline,
+            "next_round": listing.next_round,
             "status": listing.status,
-            "provenance": listing.provenance,
+            "closed_on": listing.closed_on,
+            "sources": listing.sources,
         }
     )
+
+
+def stored_sources(sources: list[dict]) -> list[dict]:
+    """Sources as the JSON column keeps them: retrieval dates as ISO text."""
+    return [
+        {**source, "retrieved": source["retrieved"].isoformat()}
+        if isinstance(source.get("retrieved"), date)
+        else dict(source)
+        for source in sources
+    ]
+
+
+def note_source_check(listing: Listing, sources: list[dict]) -> None:
+    """Reading a listing's sources is a check of it, dated by the latest reading.
+
+    An owner's or moderator's later check stays: only a newer reading replaces it.
+    """
+    read = [s["retrieved"] for s in sources if isinstance(s.get("retrieved"), date)]
+    if read and (listing.last_checked_on is None or max(read) > listing.last_checked_on):
+        listing.last_checked_on = max(read)
+        listing.last_checked_how = "source"
+        listing.last_checked_by = "its published sources"
+
+
+def apply_organisation_record(organisation: Organisation, record: dict) -> None:
+    """Copy a validated organisation record onto an organisation."""
+    for key, value in record.items():
+        setattr(organisation, key, stored_sources(value) if key == "sources" else value)
 
 
 def comparable(record: dict) -> dict:
@@ -95,10 +133,15 @@ def apply_listing_record(
         scalar_fields = (
             "name", "summary", "description", "website", "how_to_apply", "cost", "funding_min",
             "funding_max", "equity_taken", "eligibility", "application_status", "opens_on",
-            "deadline", "status", "provenance",
+            "deadline", "next_round", "status", "closed_on",
         )  # fmt: skip
         for name in scalar_fields:
             setattr(listing, name, record[name])
+        contact = record["contact"] or {}
+        for part in CONTACT_FIELDS:
+            setattr(listing, f"contact_{part}", contact.get(part))
+        listing.sources = stored_sources(record["sources"])
+        note_source_check(listing, record["sources"])
         listing.slug = record["slug"]
         listing.tags = list(record["tags"])
         organisation = (organisations or {}).get(record["organisation"])

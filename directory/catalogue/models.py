@@ -103,7 +103,8 @@ class Organisation(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
-    provenance: Mapped[str] = mapped_column(Text)
+    # Where each fact came from: [{url, retrieved (ISO date), supports: [field, ...]}, ...].
+    sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # published, or proposed by a would-be owner and waiting for a moderator, or rejected
     moderation_state: Mapped[str] = mapped_column(
         String(20), default="published", server_default="published"
@@ -129,6 +130,10 @@ class Listing(db.Model):
     summary: Mapped[str] = mapped_column(String(400))
     description: Mapped[str] = mapped_column(Text)
     website: Mapped[str | None] = mapped_column(String(500))
+    # Ways to act besides the website: an email address, a phone number, a form's address.
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    contact_form: Mapped[str | None] = mapped_column(String(500))
     how_to_apply: Mapped[str] = mapped_column(Text)
     cost: Mapped[str | None] = mapped_column(Text)
     funding_min: Mapped[int | None]
@@ -139,8 +144,12 @@ class Listing(db.Model):
     application_status: Mapped[str] = mapped_column(String(20), default="rolling")
     opens_on: Mapped[date | None]
     deadline: Mapped[date | None]
+    # Between rounds with no date yet: what is known of the next one.
+    next_round: Mapped[str | None] = mapped_column(Text)
     # active, paused, closed: whether the offering runs at all
     status: Mapped[str] = mapped_column(String(20), default="active")
+    # When a closed programme ended; it stays listed as ended.
+    closed_on: Mapped[date | None]
     # draft, submitted, published, rejected: only published listings are public
     moderation_state: Mapped[str] = mapped_column(String(20), default="published")
     # What a moderator said when sending a submission back, shown to its owners.
@@ -149,7 +158,9 @@ class Listing(db.Model):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_checked_on: Mapped[date | None]
     last_checked_by: Mapped[str | None] = mapped_column(String(200))
-    provenance: Mapped[str] = mapped_column(Text)
+    # How it was last checked: "source" (its published sources re-read), "owner", "moderator".
+    last_checked_how: Mapped[str | None] = mapped_column(String(20))
+    sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
@@ -202,3 +213,21 @@ class Location(db.Model):
 
     def __repr__(self) -> str:
         return f"<Location {self.town} {self.postcode or ''}>"
+
+
+class LinkCheck(db.Model):
+    """The latest answer of one web address the catalogue uses (`flask catalogue links`)."""
+
+    __tablename__ = "link_check"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(500), unique=True)
+    # ok, redirected (moved for good), broken (4xx/5xx) or unreachable (timeout, no answer)
+    outcome: Mapped[str] = mapped_column(String(20))
+    status: Mapped[int | None]
+    final_url: Mapped[str | None] = mapped_column(String(2000))
+    error: Mapped[str | None] = mapped_column(String(200))
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LinkCheck {self.outcome} {self.url}>"

@@ -1,12 +1,14 @@
 """Catalogue records: the plain-dict shape of organisations and listings in seed_data/.
 
 The same shape is validated, loaded into the database, and read back from it, so a loader
-can tell created, updated and unchanged records apart by comparing records.
+can tell created, updated and unchanged records apart by comparing records. Seed data,
+imports and owners' forms all pass through `validate_listing`, so they obey one set of rules.
 """
 
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,20 +18,31 @@ from directory.taxonomy import UK_WIDE, Taxonomy
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{7,20}$")
 APPLICATION_STATUSES = ("open", "rolling", "closed", "opens")
 LISTING_STATUSES = ("active", "paused", "closed")
 MIN_DESCRIPTION_WORDS = 30
 MAX_SUMMARY_CHARS = 300
 
-ORGANISATION_FIELDS = ("slug", "name", "website", "description", "provenance")
+ORGANISATION_FIELDS = ("slug", "name", "website", "description", "sources")
 LOCATION_FIELDS = ("name", "address", "town", "postcode")
+CONTACT_FIELDS = ("email", "phone", "form")
 LISTING_FIELDS = (
     "slug", "name", "organisation", "summary", "description", "support_types", "stages",
-    "sectors", "regions", "business_sizes", "tags", "locations", "website", "how_to_apply",
-    "cost", "funding_min", "funding_max", "equity_taken", "eligibility", "application_status",
-    "opens_on", "deadline", "status", "provenance",
+    "sectors", "regions", "business_sizes", "tags", "locations", "website", "contact",
+    "how_to_apply", "cost", "funding_min", "funding_max", "equity_taken", "eligibility",
+    "application_status", "opens_on", "deadline", "next_round", "status", "closed_on", "sources",
 )  # fmt: skip
 LIST_FIELDS = ("support_types", "stages", "sectors", "regions", "business_sizes", "tags")
+DATE_FIELDS = ("opens_on", "deadline", "closed_on")
+# What a source may say it supports: any listing or organisation field, or a location's part.
+SUPPORTABLE = {
+    *LISTING_FIELDS,
+    *ORGANISATION_FIELDS,
+    *(f"locations.{part}" for part in LOCATION_FIELDS),
+    *(f"contact.{part}" for part in CONTACT_FIELDS),
+} - {"slug", "sources"}
 # Text limits come from the columns the text is stored in, so forms, imports and seed data
 # all refuse what the database could not hold.
 ORGANISATION_LIMITS = {
@@ -40,6 +53,9 @@ LISTING_LIMITS = {
     for field in ("slug", "name", "summary", "website")
 }
 LOCATION_LIMITS = {field: column_length(getattr(Location, field)) for field in LOCATION_FIELDS}
+CONTACT_LIMITS = {
+    part: column_length(getattr(Listing, f"contact_{part}")) for part in CONTACT_FIELDS
+}
 MAX_TAG_CHARS = 60
 
 
@@ -58,7 +74,9 @@ class Problem:
 
 def normalise_organisation(raw: dict) -> dict:
     """Return an organisation record with every field present."""
-    return {field: _clean(raw.get(field)) for field in ORGANISATION_FIELDS}
+    record = {field: _clean(raw.get(field)) for field in ORGANISATION_FIELDS}
+    record["sources"] = normalise_sources(raw.get("sources"))
+    return record
 
 
 def normalise_listing(raw: dict) -> dict:
@@ -74,9 +92,44 @@ def normalise_listing(raw: dict) -> dict:
     for location in record["locations"]:
         if isinstance(location["postcode"], str):
             location["postcode"] = format_postcode(location["postcode"])
+    record["contact"] = normalise_contact(raw.get("contact"))
+    record["sources"] = normalise_sources(raw.get("sources"))
     record["application_status"] = record["application_status"] or "rolling"
     record["status"] = record["status"] or "active"
     return record
+
+
+def normalise_contact(raw) -> dict | None:
+    """The contact mapping with only the parts given, or None when there is none."""
+    if not isinstance(raw, dict):
+        return raw or None
+    contact = {part: _clean(raw.get(part)) for part in CONTACT_FIELDS if _clean(raw.get(part))}
+    extra = {key: value for key, value in raw.items() if key not in CONTACT_FIELDS}
+    return {**contact, **extra} or None
+
+
+def normalise_sources(raw) -> list:
+    """Sources as a list of {url, retrieved, supports}, retrieval dates as dates."""
+    if not isinstance(raw, list):
+        return raw if raw else []
+    sources = []
+    for source in raw:
+        if not isinstance(source, dict):
+            sources.append(source)
+            continue
+        retrieved = source.get("retrieved")
+        if isinstance(retrieved, str):
+            with suppress(ValueError):  # left as text, validation names it
+                retrieved = date.fromisoformat(retrieved)
+        supports = source.get("supports")
+        sources.append(
+            {
+                "url": _clean(source.get("url")),
+                "retrieved": retrieved,
+                "supports": list(supports) if isinstance(supports, list | tuple) else supports,
+            }
+        )
+    return sources
 
 
 def format_postcode(postcode: str) -> str:
@@ -93,7 +146,7 @@ def _clean(value):
     return value
 
 
-def validate_organisation(record: dict, source: str) -> list[Problem]:
+def validate_organisation(record: dict, source: str, require_sources: bool = True) -> list[Problem]:
     """Return every problem with one organisation record."""
     problems: list[Problem] = []
     name = record.get("slug") or "(organisation without slug)"
@@ -106,15 +159,23 @@ def validate_organisation(record: dict, source: str) -> list[Problem]:
         problem("name", "is required")
     _check_lengths(record, ORGANISATION_LIMITS, problem)
     _check_url(record.get("website"), problem)
-    if not record.get("provenance"):
-        problem("provenance", "is required: say where the facts came from")
+    _check_sources(record.get("sources"), problem, require_sources)
     return problems
 
 
 def validate_listing(
-    raw: dict, record: dict, source: str, taxonomy: Taxonomy, organisation_slugs: set[str]
+    raw: dict,
+    record: dict,
+    source: str,
+    taxonomy: Taxonomy,
+    organisation_websites: dict[str, str | None],
+    require_sources: bool = True,
 ) -> list[Problem]:
-    """Return every problem with one listing record."""
+    """Return every problem with one listing record.
+
+    `organisation_websites` maps each known organisation's slug to its website: a listing
+    without its own website or contact is acted on through its organisation's.
+    """
     problems: list[Problem] = []
     name = record.get("slug") or f"(listing {record.get('name') or 'without slug'})"
 
@@ -125,7 +186,7 @@ def validate_listing(
         problem(field, "is not a listing field")
     _check_slug(record["slug"], problem)
     _check_lengths(record, LISTING_LIMITS, problem)
-    for field in ("name", "summary", "description", "how_to_apply", "provenance"):
+    for field in ("name", "summary", "description", "how_to_apply"):
         if not isinstance(record[field], str) or not record[field]:
             problem(field, "is required")
     if isinstance(record["summary"], str) and len(record["summary"]) > MAX_SUMMARY_CHARS:
@@ -134,15 +195,10 @@ def validate_listing(
         len(record["description"].split()) < MIN_DESCRIPTION_WORDS
     ):
         problem("description", f"has fewer than {MIN_DESCRIPTION_WORDS} words")
-    if record["organisation"] not in organisation_slugs:
+    if record["organisation"] not in organisation_websites:
         problem("organisation", f"'{record['organisation']}' is not a known organisation")
-    for field, taxonomy_name in (
-        ("support_types", "support_types"),
-        ("stages", "stages"),
-        ("sectors", "sectors"),
-        ("business_sizes", "business_sizes"),
-    ):
-        _check_terms(record[field], taxonomy.slugs(taxonomy_name), field, problem)
+    for field in ("support_types", "stages", "sectors", "business_sizes"):
+        _check_terms(record[field], taxonomy.slugs(field), field, problem)
     for field in ("support_types", "stages", "sectors"):
         if not record[field]:
             problem(field, "needs at least one value")
@@ -157,6 +213,22 @@ def validate_listing(
         problem("tags", "must be lower-case words")
     elif any(len(tag) > MAX_TAG_CHARS for tag in record["tags"]):
         problem("tags", f"each tag must be {MAX_TAG_CHARS} characters or fewer")
+    _check_locations(raw, problem)
+    _check_url(record["website"], problem)
+    _check_contact(record["contact"], problem)
+    if not (
+        record["website"] or record["contact"] or organisation_websites.get(record["organisation"])
+    ):
+        problem("website", "a way to act is required: a website or a contact (here or on the "
+                "organisation)")  # fmt: skip
+    _check_amounts(record, problem)
+    _check_rounds(record, problem)
+    _check_sources(record["sources"], problem, require_sources)
+    return problems
+
+
+def _check_locations(raw: dict, problem) -> None:
+    """Each location needs a town; every part must fit its column; postcodes look like one."""
     for position, location in enumerate(raw.get("locations") or [], start=1):
         if not isinstance(location, dict):
             problem(f"locations[{position}]", "must be a mapping")
@@ -174,7 +246,32 @@ def validate_listing(
         postcode = location.get("postcode")
         if postcode and not POSTCODE_PATTERN.match(format_postcode(str(postcode))):
             problem(f"locations[{position}].postcode", f"'{postcode}' is not a UK postcode")
-    _check_url(record["website"], problem)
+
+
+def _check_contact(contact, problem) -> None:
+    """A contact has an email address, a phone number and/or a form's web address."""
+    if contact is None:
+        return
+    if not isinstance(contact, dict):
+        problem("contact", "must be a mapping of email, phone and form")
+        return
+    for key in sorted(set(contact) - set(CONTACT_FIELDS)):
+        problem(f"contact.{key}", "is not a contact field (email, phone, form)")
+    for part, limit in CONTACT_LIMITS.items():
+        value = contact.get(part)
+        if value is not None and (not isinstance(value, str) or len(value) > limit):
+            problem(f"contact.{part}", f"must be text of {limit} characters or fewer")
+    email, phone = contact.get("email"), contact.get("phone")
+    if isinstance(email, str) and not EMAIL_PATTERN.match(email):
+        problem("contact.email", f"'{email[:80]}' is not an email address")
+    if isinstance(phone, str) and not PHONE_PATTERN.match(phone):
+        problem("contact.phone", f"'{phone[:40]}' is not a phone number")
+    if contact.get("form") is not None:
+        _check_url(contact["form"], problem, "contact.form")
+
+
+def _check_amounts(record: dict, problem) -> None:
+    """Amounts are whole pounds that fit the database, the smallest no more than the largest."""
     for field in ("funding_min", "funding_max"):
         value = record[field]
         if value is not None and (type(value) is not int or not 0 <= value <= MAX_AMOUNT):
@@ -187,18 +284,59 @@ def validate_listing(
         problem("funding_min", "is more than funding_max")
     if record["equity_taken"] is not None and not isinstance(record["equity_taken"], bool):
         problem("equity_taken", "must be true or false")
+
+
+def _check_rounds(record: dict, problem) -> None:
+    """Statuses and dates: rounds say what is known of the next; ended programmes say when."""
     if record["application_status"] not in APPLICATION_STATUSES:
         problem("application_status", f"must be one of {', '.join(APPLICATION_STATUSES)}")
     if record["status"] not in LISTING_STATUSES:
         problem("status", f"must be one of {', '.join(LISTING_STATUSES)}")
-    for field in ("opens_on", "deadline"):
+    for field in DATE_FIELDS:
         if record[field] is not None and not isinstance(record[field], date):
             problem(field, "must be a date written as YYYY-MM-DD")
+    if record["next_round"] is not None and not isinstance(record["next_round"], str):
+        problem("next_round", "must be text")
     if record["application_status"] == "opens" and record["opens_on"] is None:
         problem("opens_on", "is required when application_status is opens")
     if record["opens_on"] is not None and record["application_status"] != "opens":
         problem("opens_on", "is only used when application_status is opens")
-    return problems
+    if record["status"] == "closed" and record["closed_on"] is None:
+        problem("closed_on", "is required when status is closed: when did it end?")
+    if record["closed_on"] is not None and record["status"] != "closed":
+        problem("closed_on", "is only used when status is closed")
+    between_rounds = record["application_status"] == "closed" and record["status"] != "closed"
+    if between_rounds and not (record["opens_on"] or record["next_round"]):
+        problem("next_round", "between rounds: say what is known of the next round")
+
+
+def _check_sources(sources, problem, required: bool) -> None:
+    """Each source is a web address, the date it was read and the fields it supports."""
+    if not isinstance(sources, list):
+        problem("sources", "must be a list of {url, retrieved, supports}")
+        return
+    if required and not sources:
+        problem("sources", "at least one source is required: where can each fact be checked?")
+    for number, source in enumerate(sources, start=1):
+        label = f"sources[{number}]"
+        if not isinstance(source, dict):
+            problem(label, "must be a mapping of url, retrieved and supports")
+            continue
+        _check_url(source.get("url"), problem, f"{label}.url")
+        if source.get("url") is None:
+            problem(f"{label}.url", "is required")
+        retrieved = source.get("retrieved")
+        if not isinstance(retrieved, date):
+            problem(f"{label}.retrieved", "must be the date it was read, as YYYY-MM-DD")
+        elif retrieved > date.today():
+            problem(f"{label}.retrieved", "is in the future")
+        supports = source.get("supports")
+        if not isinstance(supports, list) or not supports:
+            problem(f"{label}.supports", "must list the fields the source supports")
+        else:
+            unknown = [str(field) for field in supports if field not in SUPPORTABLE]
+            if unknown:
+                problem(f"{label}.supports", f"names unknown fields: {', '.join(unknown)}")
 
 
 def _check_slug(slug, problem) -> None:

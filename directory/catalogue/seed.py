@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from directory.audit.services import listing_state, organisation_state, record_change
 from directory.catalogue.editing import (
     apply_listing_record,
+    apply_organisation_record,
     comparable,
     listing_record,
     organisation_record,
@@ -114,10 +115,11 @@ def read_catalogue(seed_dir: Path, taxonomy: Taxonomy) -> Catalogue:
         record = normalise_organisation(raw)
         problems += validate_organisation(record, source)
         organisations.setdefault(record["slug"], record)
+    websites = {slug: organisation["website"] for slug, organisation in organisations.items()}
     listings: dict[str, dict] = {}
     for source, raw in raw_listings:
         record = normalise_listing(raw)
-        problems += validate_listing(raw, record, source, taxonomy, set(organisations))
+        problems += validate_listing(raw, record, source, taxonomy, websites)
         listings.setdefault(record["slug"], record)
     problems += _duplicate_problems("organisation", raw_organisations)
     problems += _duplicate_problems("listing", raw_listings)
@@ -166,7 +168,8 @@ def load_catalogue(
     for slug, record in catalogue.organisations.items():
         organisation = existing_organisations.get(slug)
         if organisation is None:
-            organisation = Organisation(**record)
+            organisation = Organisation()
+            apply_organisation_record(organisation, record)
             session.add(organisation)
             session.flush()
             record_change(
@@ -177,8 +180,7 @@ def load_catalogue(
             report.organisations.unchanged += 1
         else:
             before = organisation_state(organisation)
-            for key, value in record.items():
-                setattr(organisation, key, value)
+            apply_organisation_record(organisation, record)
             record_change(
                 "organisation",
                 organisation.id,

@@ -56,6 +56,17 @@ class ListingForm(FlaskForm):
     website = StringField(
         "Website", [Optional(), _length(column_length(Listing.website), "Website")]
     )
+    contact_email = StringField(
+        "Email address for enquiries",
+        [Optional(), _length(column_length(Listing.contact_email), "Email address")],
+    )
+    contact_phone = StringField(
+        "Phone number", [Optional(), _length(column_length(Listing.contact_phone), "Phone number")]
+    )
+    contact_form = StringField(
+        "Enquiry or application form",
+        [Optional(), _length(column_length(Listing.contact_form), "Form address")],
+    )
     how_to_apply = TextAreaField(
         "How to apply", [InputRequired("Say how to apply"), _length(TEXT_MAX, "How to apply")]
     )
@@ -84,10 +95,16 @@ class ListingForm(FlaskForm):
     )
     opens_on = StringField("Opens on", [Optional(), _length(20, "Date")])
     deadline = StringField("Deadline", [Optional(), _length(20, "Date")])
+    next_round = TextAreaField(
+        "Next round", [Optional(), _length(LINE_MAX * 2, "What is known of the next round")]
+    )
+    sources = TextAreaField("Sources", [Optional(), _length(TEXT_MAX, "Sources")])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, kept_sources: list[dict] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.location_errors: dict[str, list[str]] = {}
+        # The listing's current sources, so an address kept keeps its date and fields.
+        self._kept_sources = kept_sources or []
         taxonomy = current_app.extensions["taxonomy"]
         for name in ("support_types", "stages", "sectors", "business_sizes"):
             getattr(self, name).choices = [
@@ -111,6 +128,11 @@ class ListingForm(FlaskForm):
             "tags": [t.strip().lower() for t in (self.tags.data or "").split(",") if t.strip()],
             "locations": self.locations_data(),
             "website": self.website.data or None,
+            "contact": {
+                "email": self.contact_email.data,
+                "phone": self.contact_phone.data,
+                "form": self.contact_form.data,
+            },
             "how_to_apply": self.how_to_apply.data,
             "cost": self.cost.data or None,
             "funding_min": _amount(self.funding_min.data),
@@ -120,6 +142,8 @@ class ListingForm(FlaskForm):
             "application_status": self.application_status.data,
             "opens_on": _date(self.opens_on.data),
             "deadline": _date(self.deadline.data),
+            "next_round": self.next_round.data or None,
+            "sources": _sources(self.sources.data, self._kept_sources),
         }
 
     def locations_data(self) -> list[dict]:
@@ -139,6 +163,9 @@ class ListingForm(FlaskForm):
 
     def fill(self, record: dict) -> None:
         """Show a record in the form, for editing."""
+        self.sources.data = "\n".join(source["url"] for source in record.get("sources") or [])
+        for part, value in (record.get("contact") or {}).items():
+            getattr(self, f"contact_{part}").data = value
         for name in (
             "name",
             "summary",
@@ -148,6 +175,7 @@ class ListingForm(FlaskForm):
             "cost",
             "eligibility",
             "application_status",
+            "next_round",
             "support_types",
             "stages",
             "sectors",
@@ -170,6 +198,8 @@ class ListingForm(FlaskForm):
             if field.startswith("locations["):
                 self.location_errors.setdefault(field, []).append(problem.message)
                 continue
+            # "contact.email" is the contact_email field; "sources[2].url" the sources box.
+            field = field.replace("contact.", "contact_").split("[", 1)[0]
             target = getattr(self, field, None)
             if target is not None and hasattr(target, "errors"):
                 if isinstance(target.errors, tuple):
@@ -191,6 +221,17 @@ def _amount(text: str | None):
         return None
     cleaned = re.sub(r"[£,\s]", "", text)
     return int(cleaned) if is_whole_number(cleaned) else text
+
+
+def _sources(text: str | None, kept: list[dict]) -> list:
+    """One web address per line: kept ones keep their record, new ones are read today."""
+    by_url = {source["url"]: source for source in kept if isinstance(source, dict)}
+    sources = []
+    for url in dict.fromkeys(line.strip() for line in (text or "").splitlines() if line.strip()):
+        sources.append(
+            by_url.get(url) or {"url": url, "retrieved": date.today(), "supports": ["description"]}
+        )
+    return sources
 
 
 def _date(text: str | None):

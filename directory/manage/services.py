@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 from flask import abort, current_app
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.accounts.models import User
 from directory.accounts.ownership import Membership
 from directory.accounts.services import grant_role
+from directory.catalogue.availability import overdue_days
 from directory.catalogue.changes import save_organisation, unique_slug
 from directory.catalogue.models import Listing, Organisation
 from directory.catalogue.records import normalise_listing, validate_listing
 from directory.extensions import db
-
-STALE_AFTER = timedelta(days=180)
 
 
 def managed_organisation_ids(user: User) -> set[int]:
@@ -73,33 +72,9 @@ def listings_of(organisation_ids: set[int]) -> list[Listing]:
 
 
 def is_stale(listing: Listing, today: date | None = None) -> bool:
-    """Not confirmed accurate for 180 days (counting from creation if never checked)."""
+    """Past its check window: 90 days for funding, 180 for other support."""
     today = today or date.today()
-    checked = listing.last_checked_on or _as_date(listing.created_at)
-    return listing.moderation_state == "published" and today - checked >= STALE_AFTER
-
-
-def _as_date(moment: datetime) -> date:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).date()
-
-
-def stale_listings_query(today: date | None = None):
-    """Published listings not confirmed for 180 days, oldest first."""
-    cutoff = (today or date.today()) - STALE_AFTER
-    cutoff_moment = datetime.combine(cutoff, datetime.min.time(), tzinfo=UTC)
-    return (
-        select(Listing)
-        .where(
-            Listing.moderation_state == "published",
-            Listing.status != "closed",
-            or_(
-                Listing.last_checked_on <= cutoff,
-                (Listing.last_checked_on.is_(None)) & (Listing.created_at <= cutoff_moment),
-            ),
-        )
-        .options(selectinload(Listing.organisation))
-        .order_by(Listing.last_checked_on.nulls_first(), Listing.created_at)
-    )
+    return listing.moderation_state == "published" and overdue_days(listing, today) > 0
 
 
 def validate_owner_record(record: dict, organisation: Organisation) -> tuple[dict, list]:
@@ -108,11 +83,16 @@ def validate_owner_record(record: dict, organisation: Organisation) -> tuple[dic
         **record,
         "slug": record.get("slug") or "new-listing",
         "organisation": organisation.slug,
-        "provenance": record.get("provenance") or "owner",
     }
     normalised = normalise_listing(record)
     problems = validate_listing(
-        record, normalised, "form", current_app.extensions["taxonomy"], {organisation.slug}
+        record,
+        normalised,
+        "form",
+        current_app.extensions["taxonomy"],
+        {organisation.slug: organisation.website},
+        # The organisation itself vouches for what its owner writes; sources are welcome.
+        require_sources=False,
     )
     return normalised, problems
 
@@ -157,7 +137,6 @@ def propose_organisation(
         name=name.strip(),
         website=(website or "").strip() or None,
         description=description.strip(),
-        provenance="Proposed by its owner through this directory.",
         moderation_state="proposed",
     )
     save_organisation(organisation, user)

@@ -1,5 +1,7 @@
 """Owners keep their own listings accurate: /manage/..."""
 
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
@@ -122,13 +124,21 @@ def new_listing():
 def edit_listing(slug: str):
     """Edit a listing; a published listing changes at once, and the change is audited."""
     listing = services.owned_listing_or_404(current_user, slug)
-    form = ListingForm()
+    form = ListingForm(kept_sources=listing.sources)
     if form.validate_on_submit():
         record, problems = services.validate_owner_record(
             changes.editable_record(listing, form.raw_record()), listing.organisation
         )
         if not problems:
-            changes.save_listing(listing, current_user, {**record, "slug": listing.slug})
+            # An owner who edits a listing has looked at it: that counts as a check.
+            changes.save_listing(
+                listing,
+                current_user,
+                {**record, "slug": listing.slug},
+                last_checked_on=date.today(),
+                last_checked_by="the organisation",
+                last_checked_how="owner",
+            )
             commit_listing_change(
                 "Your changes are saved."
                 + (" They are live now." if listing.moderation_state == "published" else "")
@@ -191,7 +201,7 @@ def listing_action(slug: str, action: str):
     if action == "submit":
         changes.submit(listing, current_user)
     elif action == "check":
-        changes.confirm_accurate(listing, current_user, "the organisation")
+        changes.confirm_accurate(listing, current_user, "the organisation", "owner")
     else:
         changes.set_status(
             listing,

@@ -10,10 +10,12 @@ from directory.accounts.ownership import Membership
 from directory.accounts.permissions import role_required
 from directory.audit.services import history
 from directory.catalogue import changes
+from directory.catalogue.links import problem_links
 from directory.catalogue.models import Listing
+from directory.catalogue.services import stale_listings
 from directory.extensions import db
 from directory.manage.forms import ReasonForm
-from directory.manage.services import decide_membership, stale_listings_query
+from directory.manage.services import decide_membership
 from directory.search.service import refresh_index_after_edit
 
 blueprint = Blueprint("moderation", __name__, url_prefix="/moderate")
@@ -32,7 +34,7 @@ def listing_or_404(slug: str) -> Listing:
 
 @blueprint.get("/")
 def queue():
-    """Submissions, ownership requests and listings nobody has checked for 180 days."""
+    """Submissions, ownership requests, and listings past their check window, stalest first."""
     submitted = db.session.scalars(
         select(Listing)
         .where(Listing.moderation_state == "submitted")
@@ -45,12 +47,14 @@ def queue():
         .options(selectinload(Membership.organisation), selectinload(Membership.user))
         .order_by(Membership.created_at)
     ).all()
-    stale = db.session.scalars(stale_listings_query().limit(50)).all()
+    stale = stale_listings(limit=50)
+    links = problem_links(db.session)
     return render_template(
         "moderation/queue.html",
         submitted=submitted,
         requests=requests,
         stale=stale,
+        links=links,
         form=EmptyForm(),
         reason_form=ReasonForm(),
     )
@@ -102,7 +106,7 @@ def reject(slug: str):
 def check(slug: str):
     """Record that a moderator confirmed the listing is still accurate."""
     listing = listing_or_404(slug)
-    changes.confirm_accurate(listing, current_user, "a moderator")
+    changes.confirm_accurate(listing, current_user, "a moderator", "moderator")
     db.session.commit()
     flash(f"{listing.name} is marked as checked today.")
     return redirect(url_for("moderation.review", slug=slug))

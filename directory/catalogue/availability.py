@@ -1,0 +1,85 @@
+"""Whether a founder can apply today, worked out from a listing's dates, status and last check.
+
+One function decides it for every page, card, API response and questionnaire result, so the
+same listing never reads "open" in one place and "closed" in another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+# Funds and funding calls change quickly; other support less so (issue: the catalogue).
+FUNDING_TYPES = frozenset({"equity", "angel", "loan", "grant", "crowdfunding", "award"})
+FUNDING_CHECK_DAYS = 90
+OTHER_CHECK_DAYS = 180
+
+# state -> how a founder reads it when nothing more specific applies
+STATES = ("open", "rolling", "opens", "between_rounds", "paused", "ended", "unconfirmed")
+
+
+@dataclass(frozen=True)
+class Availability:
+    """Where a listing stands today, with the dates behind it."""
+
+    state: str
+    opens_on: date | None = None
+    closes_on: date | None = None
+    ended_on: date | None = None
+    next_round: str | None = None
+    last_checked_on: date | None = None
+
+    @property
+    def is_open(self) -> bool:
+        """Whether a founder can apply or enquire now, as far as the directory knows."""
+        return self.state in ("open", "rolling")
+
+    @property
+    def is_closed(self) -> bool:
+        """Ended, paused or between rounds: shown after open listings, and labelled."""
+        return self.state in ("ended", "paused", "between_rounds")
+
+
+def check_window(support_types: list[str]) -> timedelta:
+    """How long a check stays good: 90 days for funding, 180 for other support."""
+    funding = FUNDING_TYPES & set(support_types)
+    return timedelta(days=FUNDING_CHECK_DAYS if funding else OTHER_CHECK_DAYS)
+
+
+def check_expired(last_checked_on: date | None, support_types: list[str], today: date) -> bool:
+    """Whether nobody has checked the listing within its window (never counts as expired)."""
+    return last_checked_on is None or today - last_checked_on > check_window(support_types)
+
+
+def overdue_days(listing, today: date) -> int:
+    """Days past its check window (counting from creation if never checked); 0 or less is fine."""
+    checked = listing.last_checked_on or listing.created_at.date()
+    support = [getattr(term, "slug", term) for term in listing.support_types]
+    return (today - checked - check_window(support)).days
+
+
+def availability(listing, today: date | None = None) -> Availability:
+    """Where a listing (model or search document fields) stands on `today`."""
+    today = today or date.today()
+    support = [getattr(term, "slug", term) for term in listing.support_types]
+    known = {
+        "opens_on": listing.opens_on,
+        "closes_on": listing.deadline,
+        "next_round": listing.next_round,
+        "last_checked_on": listing.last_checked_on,
+    }
+    if listing.status == "closed":
+        return Availability("ended", ended_on=listing.closed_on, **known)
+    if listing.status == "paused":
+        return Availability("paused", **known)
+    if listing.deadline is not None and listing.deadline < today:
+        return Availability("between_rounds", **known)
+    if listing.application_status == "closed":
+        return Availability("between_rounds", **known)
+    if listing.application_status == "opens" and listing.opens_on and listing.opens_on > today:
+        return Availability("opens", **known)
+    if check_expired(listing.last_checked_on, support, today):
+        # Nobody has confirmed it lately: do not promise it is open.
+        return Availability("unconfirmed", **known)
+    state = "rolling" if listing.application_status == "rolling" else "open"
+    return Availability(state, **known)
