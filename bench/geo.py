@@ -32,7 +32,7 @@ from directory.geo.build import build_lookup  # noqa: E402
 from directory.geo.fileformat import SCALE  # noqa: E402
 from directory.geo.lookup import GeoError, GeoLookup  # noqa: E402
 from directory.geo.postcodes import pretty  # noqa: E402
-from directory.search.service import rebuild_index  # noqa: E402
+from directory.search.indexing import rebuild_index  # noqa: E402
 from search_index import SearchIndex, SearchRequest, rebuild  # noqa: E402
 
 PLACES = "Sheffield|Milton Keynes|St Andrews|Newcastle upon Tyne|Leeds|Cardiff|Belfast|Hull"

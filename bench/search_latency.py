@@ -23,7 +23,7 @@ from directory import create_app  # noqa: E402
 from directory.catalogue.seed import load_catalogue, read_catalogue  # noqa: E402
 from directory.extensions import db  # noqa: E402
 from directory.search.documents import search_document  # noqa: E402
-from directory.search.service import public_listings_query, rebuild_index  # noqa: E402
+from directory.search.indexing import public_listings_query, rebuild_index  # noqa: E402
 from search_index import SearchIndex, SearchRequest  # noqa: E402
 
 # A fixed mix: plain words, phrases, synonyms, typos, filters alone and combined, empty.
@@ -52,6 +52,13 @@ QUERIES: list[dict] = [
     {"q": "green net zero"},
     {"q": "fintech", "sector": "business-and-finance"},
     {"q": "", "support": "equity", "stage": "growth"},
+    # As founders type: places, kinds of support, names and questions read from the words.
+    {"q": "accelerator manchester"},
+    {"q": "grant Leeds"},
+    {"q": "Business Wales"},
+    {"q": "how do I get funding for my bakery in Bristol"},
+    {"q": "seed funding", "near": "LS1 4AP"},
+    {"q": "acellerator"},
 ]
 
 

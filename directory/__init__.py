@@ -135,7 +135,8 @@ def register_extensions(app: Flask) -> None:
     from directory.accounts.services import load_session_user, session_identifier
     from directory.demand import recording as demand_recording
     from directory.search import outbox  # noqa: F401  (registers the outbox listener)
-    from directory.search.service import IndexHolder
+    from directory.search.indexing import IndexHolder
+    from directory.search.vocabulary import load_vocabulary
     from directory.taxonomy import load_taxonomy
 
     db.init_app(app)
@@ -155,6 +156,9 @@ def register_extensions(app: Flask) -> None:
     app.extensions["taxonomy"] = load_taxonomy(
         Path(app.config["SEED_DATA_DIR"]) / "taxonomies.yaml"
     )
+    app.extensions["search_vocabulary"] = load_vocabulary(
+        Path(app.config["SEARCH_VOCABULARY_PATH"]), app.extensions["taxonomy"]
+    )
     app.extensions["search_index"] = IndexHolder(app.config["SEARCH_INDEX_DIR"])
     geo.init_app(app)
     # Search, listing and questionnaire views all record demand, so the recorder is the app's.
@@ -168,6 +172,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.api.views import blueprint as api
     from directory.catalogue.views import blueprint as catalogue
     from directory.demand.views import blueprint as insights
+    from directory.feedback.views import blueprint as feedback
     from directory.geo.views import blueprint as geo
     from directory.main.views import blueprint as main
     from directory.manage.views import blueprint as manage
@@ -176,7 +181,7 @@ def register_blueprints(app: Flask) -> None:
     from directory.search.views import blueprint as search
 
     for blueprint in (main, search, questionnaire, catalogue, api, accounts, manage, moderation,
-                      admin, geo, insights):  # fmt: skip
+                      admin, geo, insights, feedback):  # fmt: skip
         app.register_blueprint(blueprint)
     # The JSON API changes nothing and takes no cookies' authority, so it needs no CSRF token.
     csrf.exempt(api)

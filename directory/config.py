@@ -62,6 +62,11 @@ def from_environment(instance_path: Path) -> dict:
         "SEED_DATA_DIR": os.environ.get(
             "SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data")
         ),
+        # The words founders type for kinds of support, stages and sectors (seed_data/).
+        "SEARCH_VOCABULARY_PATH": os.environ.get(
+            "SEARCH_VOCABULARY_PATH",
+            str(Path(__file__).resolve().parent.parent / "seed_data" / "vocabulary.yaml"),
+        ),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PRODUCTION": production,
         # Email: SMTP when MAIL_SMTP_HOST is set, otherwise files in instance/outbox/.
@@ -81,6 +86,7 @@ def from_environment(instance_path: Path) -> dict:
         "RATELIMIT_LOGIN_ACCOUNT": os.environ.get("RATELIMIT_LOGIN_ACCOUNT", "30/minute"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5/minute;20/hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5/minute;20/hour"),
+        "RATELIMIT_FEEDBACK": os.environ.get("RATELIMIT_FEEDBACK", "5/hour;20/day"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Demand events: background (a writer thread per worker), inline, or off.
         "DEMAND_RECORDING": _choice("DEMAND_RECORDING", ("background", "inline", "off"), None),

@@ -20,6 +20,7 @@ from directory.demand.models import (
     DemandEvent,
     DemandWeekly,
 )
+from directory.feedback.models import Feedback
 from directory.search.models import SearchOutbox
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "DemandAppearance",
     "DemandEvent",
     "DemandWeekly",
+    "Feedback",
     "LinkCheck",
     "Listing",
     "Location",

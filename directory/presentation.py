@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import Flask, current_app, request, url_for
 
-from directory.catalogue.availability import availability
+from directory.catalogue.availability import availability, way_to_act
 from directory.taxonomy import Taxonomy
 
 
@@ -99,6 +99,7 @@ def init_app(app: Flask) -> None:
         filter_description=filter_description,
         facet_terms=facet_terms,
         availability=availability,
+        way_to_act=way_to_act,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

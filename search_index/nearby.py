@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from geopy.distance import great_circle
 
 KM_PER_DEGREE_LATITUDE = 111.2
-MAX_RADIUS_KM = 1000.0
+MAX_RADIUS_KM = 500.0
 
 
 class PointIndex:

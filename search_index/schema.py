@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 import struct
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -20,7 +21,7 @@ from whoosh.lang.porter import stem
 
 # Bump when the schema or analysis changes: an index built by another version is treated as
 # missing (read_position returns None, searching raises IndexUnavailable) so it gets rebuilt.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 FACETS = ("region", "stage", "support", "sector", "status")
 
@@ -34,6 +35,9 @@ FACET_SOURCES = {
 }
 
 UK_WIDE = "uk-wide"
+# Local authority (LAD) codes of a document's locations: a place searched for as a council
+# area or county matches the documents located in it.
+LAD_FIELD = "lad"
 
 # The fixed region slugs (DESIGN section 4). UK-wide listings count towards every one of them,
 # including regions no listing names explicitly.
@@ -102,25 +106,66 @@ SCHEMA = fields.Schema(
     support=_words_field(FACET_ANALYZER),
     sector=_words_field(FACET_ANALYZER),
     status=_words_field(FACET_ANALYZER),
+    lad=_words_field(FACET_ANALYZER),
     # Sort keys live in columns only: reading a column is far cheaper than stored fields.
     name_sort=fields.COLUMN(columns.VarBytesColumn()),
     deadline=fields.COLUMN(columns.NumericColumn("i", default=0)),
-    # Where the listing is: (latitude, longitude) pairs packed as doubles; empty when it has no
-    # place (UK-wide or online only). Near-me search reads this column once per searcher.
+    # Where the listing is: (latitude, longitude, precise) packed; precise points come from a
+    # postcode, the others from a town's centre. Empty for UK-wide or online support.
     points=fields.COLUMN(columns.VarBytesColumn()),
+    # The listing's and its organisation's names, normalised, for exact name matches.
+    name_words=fields.COLUMN(columns.VarBytesColumn()),
+    organisation_words=fields.COLUMN(columns.VarBytesColumn()),
+    # The days (ordinals; 0 for none) between which founders can apply as far as the directory
+    # knows, so "open now" is decided against the day of each search, not the day of indexing.
+    open_from=fields.COLUMN(columns.NumericColumn("i", default=0)),
+    open_until=fields.COLUMN(columns.NumericColumn("i", default=0)),
 )
 
-_POINT = struct.Struct("<dd")
+_POINT = struct.Struct("<ddB")
 
 
-def pack_points(points: Iterable[tuple[float, float]] | None) -> bytes:
-    """Pack (latitude, longitude) pairs for the points column."""
-    return b"".join(_POINT.pack(float(lat), float(lon)) for lat, lon in points or ())
+def pack_points(points: Iterable[tuple] | None) -> bytes:
+    """Pack (latitude, longitude[, precise]) points for the points column."""
+    return b"".join(
+        _POINT.pack(float(point[0]), float(point[1]), bool(point[2]) if len(point) > 2 else 1)
+        for point in points or ()
+    )
 
 
-def unpack_points(packed: bytes) -> list[tuple[float, float]]:
-    """The (latitude, longitude) pairs of a points column value."""
-    return list(_POINT.iter_unpack(packed)) if packed else []
+def unpack_points(packed: bytes) -> list[tuple[float, float, bool]]:
+    """The (latitude, longitude, precise) points of a points column value."""
+    return (
+        [(lat, lon, bool(precise)) for lat, lon, precise in _POINT.iter_unpack(packed)]
+        if packed
+        else []
+    )
+
+
+def name_words(name: str) -> str:
+    """A name as the words a person would type for it: "Start Up Loans" -> "start up loans"."""
+    return " ".join(re.findall(r"[a-z0-9]+", name.casefold().replace("&", " and ")))
+
+
+def loose_name(words: str) -> str:
+    """Name words compared loosely, so "smart grant" finds "Smart grants": plurals dropped."""
+    return " ".join(
+        word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+        for word in words.split()
+    )
+
+
+def name_prefixes(key: str) -> list[str]:
+    """The runs of two or more words a name starts with, short of the whole name."""
+    words = key.split()
+    return [" ".join(words[:size]) for size in range(2, len(words))]
+
+
+def name_strength(words: int, whole_name: bool) -> int:
+    """How strongly a name matches the words typed: longer runs of the name beat shorter
+    ones, and the whole name beats the same words at the start of a longer one ("Invest NI"
+    is the start of "Invest NI business growth and export support")."""
+    return 2 * words if whole_name else 2 * words - 1
 
 
 def _join_values(values: Any) -> str:
@@ -146,18 +191,28 @@ def to_fields(document: Mapping[str, Any]) -> dict[str, Any]:
         "summary": document.get("summary") or "",
         "description": document.get("description") or "",
     }
-    deadline = document.get("deadline")
-    if isinstance(deadline, datetime.datetime):
-        deadline = deadline.date()
+    deadline = _ordinal(document.get("deadline"))
     record: dict[str, Any] = {
         "id": str(document["id"]),
         **texts,
         "vocabulary": "\n".join(texts.values()),
         "name_sort": name_key(texts["name"]),
         # 0 means "no deadline"; every real date has a positive ordinal.
-        "deadline": deadline.toordinal() if deadline else 0,
+        "deadline": deadline,
         "points": pack_points(document.get("points")),
+        "name_words": name_words(texts["name"]).encode(),
+        "organisation_words": name_words(texts["organisation"]).encode(),
+        "open_from": _ordinal(document.get("open_from")),
+        "open_until": _ordinal(document.get("open_until")),
     }
     for facet, source in FACET_SOURCES.items():
         record[facet] = _join_values(document.get(source))
+    record[LAD_FIELD] = _join_values(document.get("lads"))
     return record
+
+
+def _ordinal(day) -> int:
+    """A date as its ordinal (0 for none), for the numeric columns."""
+    if isinstance(day, datetime.datetime):
+        day = day.date()
+    return day.toordinal() if day else 0

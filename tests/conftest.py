@@ -125,7 +125,7 @@ def catalogue_template(databases, tmp_path_factory):
     from flask_migrate import upgrade
 
     from directory.catalogue.seed import load_catalogue, read_catalogue
-    from directory.search.service import rebuild_index
+    from directory.search.indexing import rebuild_index
 
     url = databases.new()
     index_dir = tmp_path_factory.mktemp("template-index")

@@ -10,20 +10,33 @@ from directory.extensions import db
 
 
 def result_slugs(html: str, container: str = "results") -> list[str]:
-    """Slugs of the listings linked from one results list of a page, in order."""
-    match = re.search(rf'<ul class="govuk-list" id="{container}">(.*?)</ul>\s*(?:<nav|</div>)',
-                      html, re.S)  # fmt: skip
-    if not match:
+    """Slugs of the listings whose result cards are inside an element of a page, in order."""
+    start = html.find(f'id="{container}"')
+    if start < 0:
         return []
+    end = html.find('class="govuk-pagination"', start)
+    part = html[start : end if end > 0 else len(html)]
     # Result links may carry the demand marker (?from=search&rank=N) after the slug.
-    return re.findall(r'href="/listings/([a-z0-9-]+)(?:\?[^"]*)?"', match.group(1))
+    return re.findall(
+        r'app-result__title"><a class="govuk-link" href="/listings/([a-z0-9-]+)(?:\?[^"]*)?"',
+        part,
+    )
 
 
 def result_count(html: str) -> int:
-    """The result count a page shows."""
-    match = re.search(r'id="result-count">([\d,]+) result', html)
-    assert match, "no result count on the page"
-    return int(match.group(1).replace(",", ""))
+    """How many results a search page says there are in all (0 when it says none)."""
+    match = re.search(r'id="result-total">[^<]*? of ([\d,]+) result', html)
+    if match:
+        return int(match.group(1).replace(",", ""))
+    assert 'id="result-count">No results' in html, "no result count on the page"
+    return 0
+
+
+def result_headline(html: str) -> str:
+    """The heading that says how many results meet the whole search."""
+    match = re.search(r'id="result-count">([^<]*)<', html)
+    assert match, "no result heading on the page"
+    return unescape(match.group(1))
 
 
 def page_text(html: str) -> str:

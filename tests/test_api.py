@@ -7,15 +7,21 @@ from tests.helpers import api_search, listing
 
 def test_search_returns_the_documented_shape(client):
     body = api_search(client, q="grant", per_page=5)
-    assert set(body) >= {"total", "page", "per_page", "results", "facets", "suggestion"}
+    assert set(body) >= {"total", "complete", "page", "per_page", "understood", "place",
+                         "results", "facets", "suggestion", "degraded", "links"}  # fmt: skip
     assert body["page"] == 1 and body["per_page"] == 5
     assert 0 < len(body["results"]) <= 5
     result = body["results"][0]
     assert set(result) == {"slug", "name", "organisation", "summary", "support_types", "stages",
-                           "sectors", "regions", "url"}  # fmt: skip
+                           "sectors", "regions", "availability", "act", "funding", "url", "tier",
+                           "distance_km", "located_in", "matches_all"}  # fmt: skip
     assert result["url"].endswith(f"/listings/{result['slug']}")
     assert result["organisation"] == listing(result["slug"]).organisation.name
+    assert result["act"]["url"].startswith(("http", "mailto:", "tel:"))
+    assert result["availability"]["state"] in ("open", "rolling", "opens", "between_rounds",
+                                               "paused", "ended", "unconfirmed")  # fmt: skip
     assert set(body["facets"]) == {"region", "stage", "support", "sector"}
+    assert body["understood"]["support"] == ["grant"]
 
 
 @pytest.mark.parametrize(

@@ -48,11 +48,14 @@ def test_founder_answers_changes_an_answer_and_gets_explained_results_on_a_phone
         page.get_by_label("Advice and mentoring").check()
         page.get_by_role("button", name="Continue").click()
 
-        page.wait_for_url(re.compile(r"/check/size"))
-        page.get_by_role("link", name="Back").click()  # back to the needs, answer kept
+        page.wait_for_url(re.compile(r"/check/about"))
+        page.get_by_role("link", name="Back", exact=True).click()  # back to the needs, answer kept
         page.wait_for_url(re.compile(r"/check/need"))
         assert page.get_by_label("Advice and mentoring").is_checked()
         page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/check/about"))
+        assert_good_step(page)
+        page.get_by_role("link", name="Skip this question").click()
         page.wait_for_url(re.compile(r"/check/size"))
         assert_good_step(page)
         page.get_by_label("Fewer than 10 employees").check()
@@ -69,6 +72,11 @@ def test_founder_answers_changes_an_answer_and_gets_explained_results_on_a_phone
         assert_good_step(page)
         page.get_by_label("Funding or investment").check()
         page.get_by_role("button", name="Continue").click()
+        page.wait_for_url(re.compile(r"/check/funding-type"))
+        assert_good_step(page)
+        page.get_by_label("Grants and competitions").check()
+        page.get_by_label("Loans").check()
+        page.get_by_role("button", name="Continue").click()
         page.wait_for_url(re.compile(r"/check/amount"))
         assert_good_step(page)
         page.get_by_label("£25,000 to £100,000").check()
@@ -80,20 +88,24 @@ def test_founder_answers_changes_an_answer_and_gets_explained_results_on_a_phone
         page.wait_for_url(re.compile(r"/check/answers"))
         summary = page.locator("#answers").inner_text()
         assert "Funding or investment" in summary and "£25,000 to £100,000" in summary
+        assert "Grants and competitions" in summary and "Loans" in summary
         assert_good_step(page)
 
         page.get_by_role("button", name="Show support that fits").click()
         page.wait_for_url(re.compile(r"/check/results\?place=LS1\+4AP&stage=start-up"))
         assert page.locator("h1").inner_text() == "Support that fits your answers"
-        funding = page.locator("#need-funding")
-        assert "Why it fits" in funding.inner_text()
-        assert "km from LS1 4AP" in funding.inner_text()
-        distances = [
-            float(text.split()[0])
-            for text in funding.locator(".app-result__distance").all_inner_texts()
-        ]
-        assert distances == sorted(distances)
-        assert page.locator("#need-advice").is_visible()
+        # Grants and loans are separate lists; no investment, as the founder said no.
+        grants = page.locator("#need-funding-grant")
+        assert "Why it fits" in grants.inner_text()
+        assert page.locator("#need-funding-loan").is_visible()
+        assert page.locator("#need-funding-equity").count() == 0
+        # Each list shows its best three; the rest wait behind "Show all".
+        advice = page.locator("#need-advice")
+        assert advice.locator("#results-need-advice > .app-result").count() == 3
+        hidden = advice.locator(".app-need__more .app-result").first
+        assert not hidden.is_visible()
+        advice.locator(".app-need__more summary").click()
+        assert hidden.is_visible()
         assert_good_step(page)
 
         with page.expect_download() as download:
@@ -118,6 +130,9 @@ def test_the_questionnaire_works_without_javascript(base_url):
             plain.get_by_role("button", name="Continue").click()
             plain.wait_for_url(re.compile(r"/check/need"))
             plain.get_by_label("Selling abroad").check()
+            plain.get_by_role("button", name="Continue").click()
+            plain.wait_for_url(re.compile(r"/check/about"))
+            plain.get_by_label("None of these").check()
             plain.get_by_role("button", name="Continue").click()
             plain.wait_for_url(re.compile(r"/check/size"))
             plain.get_by_role("link", name="Skip this question").click()

@@ -27,10 +27,11 @@ def test_a_search_records_one_event_with_its_filters_and_no_postcode(client):
     [row] = demand_rows()
     assert row.source == "search_page"
     assert row.query == "grant ls1"
+    # "Grant" in the words counts as the kind of support asked for.
     assert (row.region, row.stage, row.support, row.sector) == (
         "yorkshire-and-the-humber",
         "start-up",
-        None,
+        "grant",
         None,
     )
     assert row.day == today() and 0 <= row.hour <= 23

@@ -131,7 +131,7 @@ def test_a_locked_index_never_fails_a_committed_edit(app, client):
 
 
 def test_an_edit_made_while_the_index_is_locked_reaches_search_without_a_manual_sync(app, client):
-    from directory.search.service import refresh_index_after_edit
+    from directory.search.indexing import refresh_index_after_edit
 
     writer = open_dir(str(current_generation(app))).writer()
     try:

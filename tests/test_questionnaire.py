@@ -13,8 +13,10 @@ COMPLETE = {
     "stage": "start-up",
     "sector": "health",
     "need": ["funding", "advice"],
+    "funding": ["grant", "loan"],
     "amount": "25k-100k",
     "equity": "no",
+    "about": "skip",
     "size": "under-10",
 }
 WITHOUT_FUNDING = {
@@ -22,6 +24,7 @@ WITHOUT_FUNDING = {
     "stage": "growth",
     "sector": "skip",
     "need": ["workspace", "export"],
+    "about": "skip",
     "size": "skip",
 }
 
@@ -56,10 +59,14 @@ def test_the_whole_flow_keeps_every_answer_in_the_url(client):
     path, args = target(answer(client, "sector", **args, sector="health"))
     assert path == "/check/need"
     path, args = target(answer(client, "need", **args, need=["funding", "advice"]))
-    assert path == "/check/amount" and args["need"] == ["funding", "advice"]
+    assert path == "/check/funding-type" and args["need"] == ["funding", "advice"]
+    path, args = target(answer(client, "funding-type", **args, funding=["grant", "loan"]))
+    assert path == "/check/amount" and args["funding"] == ["grant", "loan"]
     path, args = target(answer(client, "amount", **args, amount="25k-100k"))
     assert path == "/check/equity"
     path, args = target(answer(client, "equity", **args, equity="no"))
+    assert path == "/check/about"
+    path, args = target(answer(client, "about", **args, about="skip"))
     assert path == "/check/size"
     path, args = target(answer(client, "size", **args, size="under-10"))
     assert path == "/check/answers"
@@ -71,19 +78,19 @@ def test_the_whole_flow_keeps_every_answer_in_the_url(client):
 def test_funding_questions_are_asked_only_when_funding_is_wanted(client):
     base = {"region": "london", "stage": "start-up", "sector": "skip"}
     path, _args = target(answer(client, "need", **base, need=["advice"]))
-    assert path == "/check/size"
+    assert path == "/check/about"
     path, _args = target(answer(client, "need", **base, need=["advice", "funding"]))
-    assert path == "/check/amount"
+    assert path == "/check/funding-type"
     # Opening a funding question without funding among the needs moves on instead.
     path, _args = target(client.get("/check/amount", query_string={**base, "need": "advice"}))
-    assert path == "/check/size"
+    assert path == "/check/about"
 
 
 def test_dropping_funding_drops_its_answers(client):
     response = answer(client, "need", **{**COMPLETE, "need": ["advice"]}, change="1")
     path, args = target(response)
     assert path == "/check/answers"
-    assert "amount" not in args and "equity" not in args
+    assert "amount" not in args and "equity" not in args and "funding" not in args
     # A hand-made URL with a funding answer but no funding need is read without it.
     html = client.get("/check/answers", query_string={**WITHOUT_FUNDING, "amount": "over-2m"})
     assert html.status_code == 200
@@ -94,6 +101,8 @@ def test_adding_funding_while_changing_asks_its_questions_then_returns_to_the_su
     path, args = target(
         answer(client, "need", **{**WITHOUT_FUNDING, "need": ["funding"]}, change="1")
     )
+    assert path == "/check/funding-type" and args["change"] == ["1"]
+    path, args = target(answer(client, "funding-type", **args, funding="any"))
     assert path == "/check/amount" and args["change"] == ["1"]
     path, args = target(answer(client, "amount", **args, amount="under-25k"))
     assert path == "/check/equity" and args["change"] == ["1"]
@@ -115,7 +124,8 @@ def test_change_links_return_to_the_summary(client):
     ]
     for row in rows:
         assert row in text
-    assert text.count("Change") >= 7
+    assert "Kinds of funding Grants and competitions Loans" in text
+    assert text.count("Change") >= 9
     assert 'href="/check/stage?place=LS1+4AP' in html and "change=1" in html
     # The change page's back link goes to the summary; answering goes back there too.
     stage = client.get("/check/stage", query_string={**COMPLETE, "change": "1"}).get_data(
@@ -187,7 +197,8 @@ def test_skippable_questions_offer_a_skip_link_and_others_do_not(client):
 
 def test_every_question_page_has_a_hint_and_a_single_h1(client):
     args = {"region": "wales", "stage": "growth", "sector": "skip", "need": "funding"}
-    for question in ("location", "stage", "sector", "need", "amount", "equity", "size"):
+    for question in ("location", "stage", "sector", "need", "funding-type", "amount", "equity",
+                     "about", "size"):  # fmt: skip
         html = client.get(f"/check/{question}", query_string=args).get_data(as_text=True)
         assert html.count("<h1") == 1, question
         assert 'class="govuk-hint"' in html, question
@@ -263,9 +274,10 @@ def test_answers_are_read_strictly_and_in_question_order(app):
     }
     assert first_unanswered(questionnaire, answers).id == "sector"
     asked = [q.id for q in applicable(questionnaire, answers)]
-    assert asked == ["location", "stage", "sector", "need", "size"]
+    assert asked == ["location", "stage", "sector", "need", "about", "size"]
     with_funding = Answers({**answers.values, "need": ("funding",)})
-    assert "amount" in [q.id for q in applicable(questionnaire, with_funding)]
+    funding_questions = [q.id for q in applicable(questionnaire, with_funding)]
+    assert "funding-type" in funding_questions and "amount" in funding_questions
 
 
 def test_the_questionnaire_file_is_checked_against_the_taxonomy(app, tmp_path):

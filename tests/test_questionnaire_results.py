@@ -20,9 +20,11 @@ LEEDS = {
     "stage": "start-up",
     "sector": "skip",
     "need": ["funding", "programme"],
+    "funding": ["grant", "equity"],
     "amount": "not-sure",
     "equity": "yes",
     "size": "skip",
+    "about": "skip",
 }
 LONDON = {
     "region": "london",
@@ -30,6 +32,7 @@ LONDON = {
     "sector": "information-technology-digital-and-creative",
     "need": ["advice", "workspace"],
     "size": "under-10",
+    "about": "none",
 }
 
 
@@ -62,12 +65,18 @@ def test_results_are_grouped_by_need_with_a_count_that_full_search_agrees_with(c
     for need in ("advice", "workspace"):
         total = group_total(html, need)
         assert total > 0
-        link = re.search(r'href="(/search\?[^"]+)">See all', group_html(html, need)).group(1)
+        link = re.search(
+            r'href="(/search\?[^"]+)">See (?:them|it) in full search', group_html(html, need)
+        ).group(1)
         link = link.replace("&amp;", "&")
         assert "region=london" in link and "stage=start-up" in link and "sector=any" in link
         search = client.get(link).get_data(as_text=True)
         assert result_count(search) == total, need
-        assert len(group_slugs(html, need)) == min(total, 10)
+        # Every match is on the page: the best three first, the rest behind "Show all".
+        assert len(group_slugs(html, need)) == total
+        shown = re.search(r'<ol class="govuk-list app-need__results" id="results-need-'
+                          + need + r'">(.*?)</ol>', html, re.S).group(1)  # fmt: skip
+        assert shown.count('class="app-result"') == min(total, 3)
     assert 'id="full-search"' in html and 'id="download-csv"' in html
     text = page_text(html)
     assert "Advice and mentoring (" in text and "Workspace, offices or labs (" in text
@@ -90,31 +99,44 @@ def test_each_result_says_why_it_fits(client):
     assert first.slug
 
 
-def test_near_me_results_come_nearest_first_within_each_need(client):
-    html = results_page(client, **LEEDS)
-    for need in ("funding", "programme"):
-        part = group_html(html, need)
-        distances = [float(d) for d in re.findall(r"([\d.]+) km away", part)]
-        assert distances == sorted(distances), need
-        assert "km from LS1 4AP" in page_text(part)
-    assert "nearest to LS1 4AP first" in page_text(html)
-    # Results without a fixed place follow the placed ones.
-    part = group_html(html, "funding")
-    items = re.findall(
-        r'<li class="app-result">.*?</li>\s*(?=<li class="app-result">|</ol>)', part, re.S
-    )
-    placed = ["km away" in item for item in items]
-    assert placed == sorted(placed, reverse=True)
+def test_near_me_results_come_best_fit_first_then_nearest(client):
+    answers = {**LONDON, "place": "EC2V 7HH", "need": ["advice", "programme"], "sector": "skip"}
+    del answers["region"]
+    html = results_page(client, **answers)
+    # Distances come only from sites with a postcode.
+    assert "km from EC2V 7HH" in page_text(group_html(html, "advice"))
+    assert "best fit first, then nearest to EC2V 7HH" in page_text(html)
+    download = client.get("/check/results.csv", query_string=answers).get_data(as_text=True)
+    # Among results that fit equally well (the same reasons and cautions, apart from where
+    # they are), the nearer comes first, and placed ones before those without a place.
+    runs: dict[tuple, list[float]] = {}
+    for row in csv.DictReader(io.StringIO(download)):
+        reasons = "; ".join(
+            reason
+            for reason in row["why_it_fits"].split("; ")
+            if not reason.endswith("km from EC2V 7HH") and not reason.startswith("In ")
+        )
+        key = (row["need"], reasons, row["may_rule_it_out"])
+        runs.setdefault(key, []).append(float(row["distance_km"] or "inf"))
+    compared = [distances for distances in runs.values() if len(set(distances)) > 1]
+    assert compared
+    for distances in compared:
+        assert distances == sorted(distances)
 
 
-def test_the_equity_answer_decides_which_funding_is_shown(client):
+def test_funding_is_one_list_per_kind_and_the_equity_answer_decides_investment(client):
     keeping = results_page(client, **{**LEEDS, "equity": "no", "need": "funding"})
     sharing = results_page(client, **{**LEEDS, "equity": "yes", "need": "funding"})
-    assert group_total(sharing, "funding") > group_total(keeping, "funding")
-    for slug in group_slugs(keeping, "funding"):
+    # Grants are never mixed up with investment: each kind chosen is its own list.
+    assert group_total(sharing, "funding-grant") == group_total(keeping, "funding-grant") > 0
+    assert group_total(sharing, "funding-equity") > 0
+    assert 'id="need-funding-equity"' not in keeping
+    for slug in group_slugs(keeping, "funding-grant"):
         shown = listing(slug)
         assert shown.equity_taken is not True, slug
-        assert {t.slug for t in shown.support_types} & {"grant", "loan", "crowdfunding"}, slug
+        assert "grant" in {t.slug for t in shown.support_types}, slug
+    for slug in group_slugs(sharing, "funding-equity"):
+        assert {t.slug for t in listing(slug).support_types} & {"angel", "equity"}, slug
     link = re.search(r'href="(/search\?[^"]+)" id="full-search"', keeping).group(1)
     assert "support=angel" not in link and "support=equity" not in link
     assert "support=angel" in re.search(r'href="(/search\?[^"]+)" id="full-search"', sharing).group(
@@ -141,18 +163,17 @@ def test_without_a_region_region_bound_support_is_flagged_and_comes_later(client
     assert clear == sorted(clear, reverse=True)
 
 
-def test_a_need_with_nothing_to_show_says_so_and_offers_full_search(client):
-    html = results_page(
-        client,
-        **{
-            **LONDON,
-            "stage": "pre-start",
-            "sector": "mining",
-            "need": ["export"],
-            "region": "northern-ireland",
-        },
-    )
-    # The real catalogue has no export support for pre-start mining firms in Northern Ireland.
+def test_a_need_with_nothing_to_show_says_so_and_offers_full_search(app, client):
+    # UK-wide export support fits everyone, so take every export listing out of the catalogue.
+    exporting = db.session.scalars(
+        select(Listing).where(Listing.support_types.any(SupportType.slug == "export"))
+    ).all()
+    assert exporting
+    for found in exporting:
+        found.moderation_state = "draft"
+    db.session.commit()
+    assert app.test_cli_runner().invoke(args=["search", "sync"]).exit_code == 0
+    html = results_page(client, **{**LONDON, "need": ["export"]})
     part = group_html(html, "export")
     assert group_total(html, "export") == 0
     assert "We found nothing for this" in page_text(part)
@@ -186,6 +207,7 @@ def _profile(**changes) -> Profile:
         "stage": "start-up",
         "sector": "health",
         "needs": (FUNDING,),
+        "funding": (),
         "amount": Option("500k-2m", "£500,000 to £2 million", minimum=500_000, maximum=2_000_000),
         "equity": "no",
         "size": "under-10",

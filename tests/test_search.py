@@ -128,15 +128,20 @@ def test_pagination_pages_through_everything_once(client):
 
 
 def test_zero_results_say_which_filter_emptied_the_list(client):
-    page = client.get("/search?q=sunderland&region=wales").get_data(as_text=True)
+    page = client.get("/search?q=cockpit&region=wales").get_data(as_text=True)
     assert result_count(page) == 0
     text = page_text(page)
-    assert "Nothing matched all of your search." in text
+    assert "No results for ‘cockpit’" in text
     assert "Remove the region filter" in text
     link = re.search(r'href="([^"]+)">Remove the region filter', page).group(1)
-    assert "region=" not in link and "q=sunderland" in link
+    assert "region=" not in link and "q=cockpit" in link
     assert result_count(client.get(link.replace("&amp;", "&")).get_data(as_text=True)) > 0
-    assert result_slugs(page, "uk-wide-options")
+
+
+def test_words_nothing_has_get_help_rather_than_an_empty_list(client):
+    page = client.get("/search?q=zzyzx+quokkafruit").get_data(as_text=True)
+    assert result_count(page) == 0
+    assert "Nothing in the directory matches any of your words" in page_text(page)
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ from directory.catalogue.csv_io import export_csv, parse_catalogue_csv
 from directory.catalogue.models import Listing, Organisation
 from directory.catalogue.seed import load_catalogue
 from directory.extensions import db
-from directory.search.service import refresh_index_after_edit
+from directory.search.indexing import refresh_index_after_edit
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 

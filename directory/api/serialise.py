@@ -2,13 +2,16 @@
 
 from flask import url_for
 
+from directory.catalogue.availability import availability, way_to_act
 from directory.catalogue.models import Listing
 from directory.taxonomy import TAXONOMY_NAMES, Taxonomy
 
 
-def listing_summary(listing: Listing, distance_km: float | None = None) -> dict:
-    """The short form of a listing used in search results (with its distance, near-me)."""
-    summary = {
+def listing_summary(listing: Listing) -> dict:
+    """The short form of a listing used in search results and the API."""
+    state = availability(listing)
+    act = way_to_act(listing)
+    return {
         "slug": listing.slug,
         "name": listing.name,
         "organisation": listing.organisation.name,
@@ -17,26 +20,59 @@ def listing_summary(listing: Listing, distance_km: float | None = None) -> dict:
         "stages": [term.slug for term in listing.stages],
         "sectors": [term.slug for term in listing.sectors],
         "regions": listing.region_slugs,
+        "availability": {
+            "state": state.state,
+            "open": state.is_open,
+            "opens_on": _iso(state.opens_on),
+            "closes_on": _iso(state.closes_on),
+            "ended_on": _iso(state.ended_on),
+            "next_round": state.next_round,
+            "last_checked_on": _iso(state.last_checked_on),
+        },
+        "act": {"kind": act.kind, "url": act.href} if act else None,
+        "funding": {
+            "min_gbp": listing.funding_min,
+            "max_gbp": listing.funding_max,
+            "equity_taken": listing.equity_taken,
+        },
         "url": url_for("catalogue.listing", slug=listing.slug, _external=True),
     }
-    if distance_km is not None:
-        summary["distance_km"] = round(distance_km, 1)
-    return summary
 
 
-def near_document(outcome) -> dict:
-    """The near-me part of a search response: the point, the radius and the listings with no
-    fixed place; nothing when the search was not near-me."""
-    if outcome.near is None or outcome.near.point is None:
-        return {}
+def search_result(found) -> dict:
+    """A listing in search results, with its place tier and distance (precise points only)."""
     return {
-        "near": outcome.near.place.as_dict(),
-        "radius_km": outcome.params.radius_km,
-        "elsewhere": {
-            "total": outcome.elsewhere_total,
-            "results": [listing_summary(listing) for listing in outcome.elsewhere],
-        },
+        **listing_summary(found.listing),
+        "tier": found.tier,
+        "distance_km": round(found.distance_km, 1) if found.distance_km is not None else None,
+        "located_in": found.located_in,
+        "matches_all": found.complete,
     }
+
+
+def search_document(outcome) -> dict:
+    """The JSON answer to a search."""
+    params = outcome.params
+    return {
+        "total": outcome.total,
+        "complete": outcome.complete,
+        "page": params.page,
+        "per_page": params.per_page,
+        "understood": outcome.understanding.as_dict() if params.interpret else None,
+        "place": outcome.place.as_dict() if outcome.place else None,
+        "radius_km": params.radius_km if outcome.place and outcome.place.point else None,
+        "tiers": {"all": outcome.tier_totals, "complete": outcome.complete_tiers}
+        if outcome.place else None,
+        "results": [search_result(found) for found in outcome.results],
+        "facets": {name: outcome.facets.get(name, {}) for name in ("region", "stage", "support",
+                                                                  "sector")},
+        "suggestion": outcome.suggestion,
+        "degraded": outcome.degraded,
+    }  # fmt: skip
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None
 
 
 def listing_detail(listing: Listing) -> dict:

@@ -2,17 +2,13 @@
 
 from flask import Blueprint, abort, current_app, jsonify, request, url_for
 
-from directory.api.serialise import (
-    listing_detail,
-    listing_summary,
-    near_document,
-    taxonomy_document,
-)
+from directory.api.serialise import listing_detail, search_document, taxonomy_document
 from directory.catalogue import services
 from directory.demand.recording import record_search
 from directory.demand.views import api_demand
 from directory.search.params import parse_search_args
-from directory.search.service import locate, search_listings
+from directory.search.places import locate
+from directory.search.service import search_listings
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -47,19 +43,8 @@ def search():
                 errors=[{"parameter": "near", "message": near.message}],
             ), 503 if near.problem == "unavailable" else 400
     outcome = search_listings(params)
-    response = jsonify(
-        total=outcome.total,
-        page=params.page,
-        per_page=params.per_page,
-        results=[listing_summary(listing, outcome.distances.get(listing.id))
-                 for listing in outcome.listings],
-        **near_document(outcome),
-        facets={name: outcome.facets.get(name, {}) for name in ("region", "stage", "support",
-                                                                 "sector")},
-        suggestion=outcome.suggestion,
-        degraded=outcome.degraded,
-        links={"html": url_for("search.results", _external=True, **request.args.to_dict(False))},
-    )  # fmt: skip
+    links = {"html": url_for("search.results", _external=True, **request.args.to_dict(False))}
+    response = jsonify(**search_document(outcome), links=links)
     record_search(outcome, "search_api")  # after the response is built; never fails the search
     return response
 

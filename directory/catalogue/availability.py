@@ -1,6 +1,7 @@
-"""Whether a founder can apply today, worked out from a listing's dates, status and last check.
+"""Whether and how a founder can act on a listing today: its dates, status, last check and
+the way to apply or get in touch.
 
-One function decides it for every page, card, API response and questionnaire result, so the
+One function decides each for every page, card, API response and questionnaire result, so the
 same listing never reads "open" in one place and "closed" in another.
 """
 
@@ -58,6 +59,26 @@ def overdue_days(listing, today: date) -> int:
     return (today - checked - check_window(support)).days
 
 
+def open_interval(listing) -> tuple[date, date] | None:
+    """The days on which `availability` reads open or rolling (None: on no day).
+
+    The search index stores this span, so "open now" is judged against the day of a search;
+    a test checks the two functions agree on every day.
+    """
+    if listing.status != "active" or listing.application_status == "closed":
+        return None
+    if listing.last_checked_on is None:
+        return None
+    support = [getattr(term, "slug", term) for term in listing.support_types]
+    until = listing.last_checked_on + check_window(support)
+    if listing.deadline is not None:
+        until = min(until, listing.deadline)
+    start = date.min
+    if listing.application_status == "opens" and listing.opens_on:
+        start = listing.opens_on
+    return (start, until) if start <= until else None
+
+
 def availability(listing, today: date | None = None) -> Availability:
     """Where a listing (model or search document fields) stands on `today`."""
     today = today or date.today()
@@ -83,3 +104,32 @@ def availability(listing, today: date | None = None) -> Availability:
         return Availability("unconfirmed", **known)
     state = "rolling" if listing.application_status == "rolling" else "open"
     return Availability(state, **known)
+
+
+@dataclass(frozen=True)
+class WayToAct:
+    """Where a founder goes to apply or get in touch."""
+
+    kind: str  # website, organisation_website, form, email, phone
+    target: str  # a web address, an email address or a phone number
+
+    @property
+    def href(self) -> str:
+        """A link to it: the web address, or mailto: or tel:."""
+        if self.kind == "email":
+            return f"mailto:{self.target}"
+        if self.kind == "phone":
+            return "tel:" + "".join(c for c in self.target if c.isdigit() or c == "+")
+        return self.target
+
+
+def way_to_act(listing) -> WayToAct | None:
+    """The listing's website, else its organisation's, else a form, an email or a phone."""
+    candidates = (
+        ("website", listing.website),
+        ("organisation_website", listing.organisation.website),
+        ("form", listing.contact_form),
+        ("email", listing.contact_email),
+        ("phone", listing.contact_phone),
+    )
+    return next((WayToAct(kind, target) for kind, target in candidates if target), None)

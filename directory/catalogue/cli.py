@@ -23,7 +23,7 @@ from directory.catalogue.models import Listing
 from directory.catalogue.seed import CatalogueInvalid, load_catalogue, read_catalogue
 from directory.catalogue.synth import PREFIX, is_synthetic, synthetic_catalogue
 from directory.extensions import db
-from directory.search.service import rebuild_index
+from directory.search.indexing import rebuild_index
 
 
 @click.group("seed", help="Load reviewed data from seed_data/.")

@@ -390,13 +390,21 @@ def record_search(outcome, source: str) -> None:
             return  # later pages are the same search, already recorded
         filters = {name: list(values) for name, values in params.filters.items()}
         if not [r for r in filters.get("region", ()) if r != UK_WIDE] and outcome.searcher_region:
-            filters["region"] = [outcome.searcher_region]  # from the near-me point, never the text
+            # From the place searched (near box or words), never the postcode or town itself.
+            filters["region"] = [outcome.searcher_region]
+        for facet in ("support", "stage", "sector"):
+            # What the words asked for counts as demand too ("accelerator manchester").
+            understood = outcome.understanding.values(facet)
+            if facet not in filters and understood:
+                filters[facet] = understood
         record(
             draft_for_request(
                 source,
                 query=params.text,
                 filters=filters,
-                result_count=outcome.total,
+                # What met the whole search: a search whose every result matches only part of it
+                # found nothing of what was asked, which is what demand data is for.
+                result_count=outcome.complete,
                 appearances=[listing.slug for listing in outcome.listings],
             )
         )

@@ -258,8 +258,12 @@ class GeoLookup:
             .fetchall()
         )
         # A name people use for the place itself beats another place's alternative name
-        # ("London" is London, not the City of London that is also called so).
+        # ("London" is London, not the City of London that is also called so), unless the
+        # other place dwarfs it ("Newcastle" is Newcastle upon Tyne, not Newcastle, Co Down).
         exact = [row for row in rows if row[1]] or rows
+        largest_exact = max((row[5] for row in exact), default=0)
+        if any(row[5] >= DOMINANT_POPULATION * max(largest_exact, 1) for row in rows):
+            exact = rows
         best: dict[tuple, GeoResult] = {}
         for name, _exact, lat, lon, authority, population, crown_dependency in exact:
             result = self._result(

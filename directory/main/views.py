@@ -15,3 +15,15 @@ def index():
 def about():
     """What the service is, where its facts come from and what it records."""
     return render_template("main/about.html")
+
+
+@blueprint.get("/accessibility")
+def accessibility():
+    """The accessibility statement: the standard, how it was tested, known issues."""
+    return render_template("main/accessibility.html")
+
+
+@blueprint.get("/privacy")
+def privacy():
+    """The privacy notice: what is recorded, what never is, for how long, and who sees it."""
+    return render_template("main/privacy.html")

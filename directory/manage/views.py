@@ -17,7 +17,7 @@ from directory.manage.forms import (
     MembershipRequestForm,
     OrganisationProposalForm,
 )
-from directory.search.service import refresh_index_after_edit
+from directory.search.indexing import refresh_index_after_edit
 
 blueprint = Blueprint("manage", __name__, url_prefix="/manage")
 

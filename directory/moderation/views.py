@@ -14,9 +14,11 @@ from directory.catalogue.links import problem_links
 from directory.catalogue.models import Listing
 from directory.catalogue.services import stale_listings
 from directory.extensions import db
+from directory.feedback.models import Feedback
+from directory.feedback.services import dealt_with, waiting_feedback
 from directory.manage.forms import ReasonForm
 from directory.manage.services import decide_membership
-from directory.search.service import refresh_index_after_edit
+from directory.search.indexing import refresh_index_after_edit
 
 blueprint = Blueprint("moderation", __name__, url_prefix="/moderate")
 
@@ -49,12 +51,14 @@ def queue():
     ).all()
     stale = stale_listings(limit=50)
     links = problem_links(db.session)
+    feedback = waiting_feedback()
     return render_template(
         "moderation/queue.html",
         submitted=submitted,
         requests=requests,
         stale=stale,
         links=links,
+        feedback=feedback,
         form=EmptyForm(),
         reason_form=ReasonForm(),
     )
@@ -144,4 +148,16 @@ def decide(membership_id: int, decision: str):
     )
     db.session.commit()
     flash(f"Request from {membership.user.email} {decision}d.")
+    return redirect(url_for("moderation.queue"))
+
+
+@blueprint.post("/feedback/<int:feedback_id>/done")
+def feedback_done(feedback_id: int):
+    """Mark feedback as dealt with, which deletes it (as the privacy notice says)."""
+    feedback = db.session.get(Feedback, feedback_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    dealt_with(feedback)
+    db.session.commit()
+    flash("The feedback is marked as dealt with and deleted.")
     return redirect(url_for("moderation.queue"))

@@ -14,7 +14,7 @@ KINDS = ("radios", "checkboxes", "location")
 SKIP = "skip"
 # The answer keys the results and the demand record read by name.
 REQUIRED_KEYS = frozenset(
-    {"place", "region", "stage", "sector", "need", "amount", "equity", "size"}
+    {"place", "region", "stage", "sector", "need", "funding", "amount", "equity", "about", "size"}
 )
 
 

@@ -1,20 +1,26 @@
 """From complete answers to results grouped by need, each with why it fits and what may not.
 
-Each need becomes one search (its support types, the stage, the sector or any sector, the
-region) through the same search service as the search page; results are then explained and
-ordered here: nearest first when a postcode or town was given, else the best fit first.
+Each need becomes one search (its support types, the founder's stage and its neighbours, the
+sector or any sector, the region) through the same search service as the search page; funding
+is split into the kinds the founder chose (grants, loans, investment, crowdfunding), investment
+only if they will give up a share. Results are explained and ordered here: the best fit first,
+then the nearest; support for a group the founder is not in (students, women, researchers)
+last, saying who it is for; programmes not open now are left out of the top results unless
+they have a known opening date.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass, field
 
 from geopy.distance import great_circle
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from directory.catalogue.availability import availability
 from directory.catalogue.csv_io import escape_cell
 from directory.catalogue.models import Listing
 from directory.extensions import db
@@ -22,14 +28,27 @@ from directory.presentation import funding_range, long_date, money
 from directory.questionnaire.answers import Answers
 from directory.questionnaire.questions import Option, Questionnaire
 from directory.search.params import SearchParams
-from directory.search.service import NearMe, locate, search_listings
+from directory.search.places import NearMe, locate
+from directory.search.service import search_listings
 from directory.taxonomy import Taxonomy
 
 ANY_SECTOR = "any"
 # Listings considered per need: enough for every need in the real catalogue, bounded for huge ones.
 MAX_CANDIDATES = 500
-# Results shown per need on the page; the CSV has them all.
-SHOWN_PER_NEED = 10
+# Results shown per need at first; "show all" and the CSV have them all.
+SHOWN_PER_NEED = 3
+# Who support can be restricted to, and how a listing says so (its tags or eligibility).
+GROUPS = {
+    "student": ("students and recent graduates",
+                r"\bstudent|\bgraduates?\b|\balumni\b|student-founders|student-enterprise"),
+    "woman": ("women founders", r"\bwomen\b|\bfemale\b|women-founders|women-led"),
+    "young": ("people aged 30 or under",
+              r"\bunder[- ]3[05]\b|aged (?:16|18) ?(?:to|-) ?(?:24|25|29|30)|young-founders"),
+    "researcher": ("university staff and researchers",
+                   r"\bresearchers?\b|\bacademics?\b|university staff|\bspin-?outs?\b"),
+}  # fmt: skip
+# States that are not open now, left out of the top results unless an opening date is known.
+NOT_OPEN = ("between_rounds", "paused", "ended")
 MAX_ELIGIBILITY_CHARS = 200
 
 
@@ -53,6 +72,8 @@ class Profile:
     amount: Option | None
     equity: str | None
     size: str | None
+    funding: tuple[Option, ...] = ()
+    about: tuple[str, ...] = ()
 
 
 @dataclass
@@ -67,22 +88,44 @@ class Match:
     fit: int = 0
     # Cautions that could rule the listing out, as opposed to things to check.
     blockers: int = 0
+    # For a group the founder did not say they belong to.
+    restricted: bool = False
+    # Not open now and no opening date known: kept out of the top results.
+    closed: bool = False
 
 
 @dataclass
 class NeedGroup:
-    """The results for one need."""
+    """The results for one need (or one kind of funding)."""
 
     need: Option
     support: tuple[str, ...]
     matches: list[Match]
     total: int
     search_args: dict[str, list[str]]
+    # The kind of funding, when funding is split by kind.
+    kind: Option | None = None
+
+    @property
+    def label(self) -> str:
+        """The group's heading."""
+        return f"{self.need.label}: {self.kind.label.lower()}" if self.kind else self.need.label
+
+    @property
+    def anchor(self) -> str:
+        """The group's fragment identifier."""
+        return f"need-{self.need.value}" + (f"-{self.kind.value}" if self.kind else "")
 
     @property
     def shown(self) -> list[Match]:
-        """The matches shown on the page."""
-        return self.matches[:SHOWN_PER_NEED]
+        """The best few, open now or with a known opening date."""
+        return [match for match in self.matches if not match.closed][:SHOWN_PER_NEED]
+
+    @property
+    def more(self) -> list[Match]:
+        """Every other match, behind "show all"."""
+        shown = {id(match) for match in self.shown}
+        return [match for match in self.matches if id(match) not in shown]
 
 
 @dataclass
@@ -130,6 +173,11 @@ def profile_for(questionnaire: Questionnaire, answers: Answers) -> Profile:
         place = Place(region=answers.given("region"))
     need_question = questionnaire.by_key("need")
     needs = tuple(need_question.option(value) for value in answers.get("need"))
+    funding_question = questionnaire.by_key("funding")
+    funding = tuple(funding_question.option(value) for value in answers.get("funding"))
+    if any(kind.value == "any" for kind in funding):
+        # "Any kind": each kind as its own list, so grants are never mixed up with loans.
+        funding = tuple(kind for kind in funding_question.options if kind.value != "any")
     amount_value = answers.given("amount")
     amount = questionnaire.by_key("amount").option(amount_value) if amount_value else None
     return Profile(
@@ -137,9 +185,11 @@ def profile_for(questionnaire: Questionnaire, answers: Answers) -> Profile:
         stage=answers.one("stage"),
         sector=answers.given("sector"),
         needs=needs,
+        funding=funding,
         amount=amount if amount and (amount.minimum or amount.maximum) else None,
         equity=answers.given("equity"),
         size=answers.given("size"),
+        about=tuple(v for v in answers.get("about") if v not in ("skip", "none")),
     )
 
 
@@ -163,9 +213,39 @@ def support_for(need: Option, profile: Profile) -> tuple[str, ...]:
     return need.support
 
 
-def search_filters(profile: Profile, support: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
-    """The search filters for one need (a region filter also admits UK-wide support)."""
-    filters: dict[str, tuple[str, ...]] = {"support": support, "stage": (profile.stage,)}
+def searches_for(need: Option, profile: Profile) -> list[tuple[Option | None, tuple[str, ...]]]:
+    """(kind of funding or None, support types) for each list a need is shown as.
+
+    Funding is one list per kind the founder chose ("any kind": every kind), so grants are
+    never mixed up with loans or investment; investment only if they will give up a share.
+    """
+    if not need.equity_support or not profile.funding:
+        support = support_for(need, profile)
+        return [(None, support)] if support else []
+    searches = []
+    for kind in profile.funding:
+        support = support_for(kind, profile)
+        if support:
+            searches.append((kind, support))
+    return searches
+
+
+def neighbouring_stages(stage: str, taxonomy: Taxonomy) -> tuple[str, ...]:
+    """The founder's stage and the stages either side of it."""
+    stages = taxonomy.slugs("stages")
+    at = stages.index(stage)
+    return tuple(stages[max(0, at - 1) : at + 2])
+
+
+def search_filters(
+    profile: Profile, support: tuple[str, ...], taxonomy: Taxonomy | None = None
+) -> dict[str, tuple[str, ...]]:
+    """The search filters for one need (a region filter also admits UK-wide support).
+
+    With the taxonomy, neighbouring stages come too, each shown with a note to check it.
+    """
+    stages = neighbouring_stages(profile.stage, taxonomy) if taxonomy else (profile.stage,)
+    filters: dict[str, tuple[str, ...]] = {"support": support, "stage": stages}
     if profile.sector:
         filters["sector"] = (profile.sector, ANY_SECTOR)
     if profile.place.region:
@@ -174,28 +254,27 @@ def search_filters(profile: Profile, support: tuple[str, ...]) -> dict[str, tupl
 
 
 def find_support(questionnaire: Questionnaire, profile: Profile, taxonomy: Taxonomy) -> Results:
-    """Search once per need, then explain and order each need's results."""
+    """Search once per need (per kind of funding), then explain and order the results."""
     groups = []
     degraded = False
     for need in profile.needs:
-        support = support_for(need, profile)
-        filters = search_filters(profile, support)
-        outcome = search_listings(SearchParams(filters=filters, per_page=MAX_CANDIDATES))
-        degraded = degraded or outcome.degraded
-        _load_business_sizes(outcome.listings)
-        matches = []
-        excluded = 0
-        for listing in outcome.listings:
-            if need.equity_support and profile.equity == "no" and listing.equity_taken:
-                excluded += 1  # funding that takes a share, when the founder said no
-                continue
-            matches.append(explain(listing, need, support, profile, taxonomy))
-        matches.sort(key=_order_with_distance if profile.place.point else _order_by_fit)
-        groups.append(
-            NeedGroup(need, support, matches, outcome.total - excluded, _query_args(filters))
-        )
+        for kind, support in searches_for(need, profile):
+            filters = search_filters(profile, support, taxonomy)
+            outcome = search_listings(SearchParams(filters=filters, per_page=MAX_CANDIDATES))
+            degraded = degraded or outcome.degraded
+            _load_business_sizes(outcome.listings)
+            matches = []
+            for listing in outcome.listings:
+                if need.equity_support and profile.equity == "no" and listing.equity_taken:
+                    continue  # funding that takes a share, when the founder said no
+                matches.append(explain(listing, need, support, profile, taxonomy))
+            matches.sort(key=_order)
+            # The same filters, so full search shows the same listings as this group.
+            groups.append(
+                NeedGroup(need, support, matches, len(matches), _query_args(filters), kind)
+            )
     every_support = tuple(dict.fromkeys(s for group in groups for s in group.support))
-    search_args = _query_args(search_filters(profile, every_support))
+    search_args = _query_args(search_filters(profile, every_support, taxonomy))
     return Results(profile, groups, search_args, degraded)
 
 
@@ -212,24 +291,32 @@ def _query_args(filters: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     return {name: list(values) for name, values in filters.items()}
 
 
-def _order_with_distance(match: Match):
-    """Nearest first; listings with no fixed place after, best fit first."""
-    return (match.distance_km is None, match.distance_km or 0, _order_by_fit(match))
-
-
-def _order_by_fit(match: Match):
-    """Fewest possible blockers, then the closest fit, then by name."""
-    return (match.blockers, -match.fit, match.listing.name.lower())
+def _order(match: Match):
+    """Open first; then for the founder's groups; fewest blockers; closest fit; nearest."""
+    distance = match.distance_km if match.distance_km is not None else float("inf")
+    return (match.closed, match.restricted, match.blockers, -match.fit, distance,
+            match.listing.name.lower())  # fmt: skip
 
 
 def distance_km(listing: Listing, point: tuple[float, float]) -> float | None:
-    """Kilometres from the point to the listing's nearest placed location, if any."""
+    """Kilometres from the point to the listing's nearest site with a postcode, if any.
+
+    A site known only by its town has no honest distance; UK-wide support has none at all.
+    """
+    if listing.uk_wide:
+        return None
     distances = [
         great_circle(point, (location.latitude, location.longitude)).km
         for location in listing.locations
-        if location.latitude is not None and location.longitude is not None
+        if location.postcode and location.latitude is not None and location.longitude is not None
     ]
     return round(min(distances), 1) if distances else None
+
+
+def restricted_to(listing: Listing) -> list[str]:
+    """The groups a listing is only for, from its tags and eligibility."""
+    text = " ".join([*(listing.tags or []), listing.eligibility or ""]).lower()
+    return [group for group, (_label, pattern) in GROUPS.items() if re.search(pattern, text)]
 
 
 def explain(
@@ -242,21 +329,51 @@ def explain(
     offered = [t.slug for t in listing.support_types if t.slug in support]
     labels = ", ".join(taxonomy.label("support_types", slug) for slug in offered)
     match.reasons.append(f"Offers the help you need: {labels}")
-    match.reasons.append(f"For your stage: {taxonomy.label('stages', profile.stage)}")
+    _explain_stage(match, listing, profile.stage, taxonomy)
     _explain_place(match, listing, place, taxonomy)
     _explain_sector(match, listing, profile, taxonomy)
     if need.equity_support:
         _explain_amount(match, listing, profile.amount)
     _explain_equity(match, listing, profile.equity)
     _explain_size(match, listing, profile.size, taxonomy)
+    _explain_groups(match, listing, profile.about)
     _explain_availability(match, listing)
     return match
+
+
+def _explain_stage(match: Match, listing: Listing, stage: str, taxonomy: Taxonomy) -> None:
+    """The founder's stage, or a neighbouring one to check."""
+    stages = [term.slug for term in listing.stages]
+    if stage in stages:
+        match.fit += 2
+        match.reasons.append(f"For your stage: {taxonomy.label('stages', stage)}")
+    else:
+        named = ", ".join(taxonomy.label("stages", slug).split(" (")[0] for slug in stages)
+        match.cautions.append(f"Check the stage: it is for {named}")
+
+
+def _explain_groups(match: Match, listing: Listing, about: tuple[str, ...]) -> None:
+    """Support only for a group the founder did not say they belong to comes last."""
+    groups = restricted_to(listing)
+    if not groups:
+        return
+    if set(groups) & set(about):
+        match.fit += 1
+        match.reasons.append(f"For {GROUPS[next(g for g in groups if g in about)][0]}, as you are")
+        return
+    match.restricted = True
+    named = " or ".join(GROUPS[group][0] for group in groups)
+    match.cautions.append(f"Only for {named}")
 
 
 def _explain_place(match: Match, listing: Listing, place: Place, taxonomy: Taxonomy) -> None:
     """Distance from the place given, and the region served."""
     if match.distance_km is not None:
         match.reasons.append(f"{match.distance_km:.1f} km from {place.label}")
+    elif place.point is not None and not listing.uk_wide:
+        towns = list(dict.fromkeys(location.town for location in listing.locations))
+        if towns:
+            match.reasons.append(f"In {', '.join(towns[:3])}")
     if listing.uk_wide:
         match.reasons.append("Available anywhere in the UK")
     elif place.region:
@@ -336,17 +453,24 @@ def _explain_size(match: Match, listing: Listing, size: str | None, taxonomy: Ta
 
 
 def _explain_availability(match: Match, listing: Listing) -> None:
-    """Whether it is open now, its closing date, and its own eligibility rules."""
-    if listing.status == "paused":
+    """Whether it is open now, its dates, and its own eligibility rules."""
+    state = availability(listing)
+    if state.state in NOT_OPEN:
+        match.closed = True
         match.blockers += 1
-        match.cautions.append("Paused just now")
-    if listing.application_status == "closed":
-        match.blockers += 1
-        match.cautions.append("Not taking applications just now")
-    elif listing.application_status == "opens" and listing.opens_on:
-        match.cautions.append(f"Opens for applications on {long_date(listing.opens_on)}")
-    if listing.deadline and listing.application_status != "closed":
-        match.cautions.append(f"Closing date: {long_date(listing.deadline)}")
+        match.cautions.append(
+            {"paused": "Paused just now", "ended": "This programme has ended"}.get(
+                state.state, "Not taking applications just now"
+            )
+            + (f": {state.next_round}" if state.next_round and state.state != "ended" else "")
+        )
+    elif state.state == "opens":
+        match.cautions.append(f"Opens for applications on {long_date(state.opens_on)}")
+    elif state.state == "unconfirmed":
+        checked = long_date(state.last_checked_on) if state.last_checked_on else "never"
+        match.cautions.append(f"Dates not confirmed lately (last checked {checked})")
+    if state.closes_on and state.state in ("open", "opens"):
+        match.cautions.append(f"Closing date: {long_date(state.closes_on)}")
     if listing.eligibility:
         text = " ".join(listing.eligibility.split())
         if len(text) > MAX_ELIGIBILITY_CHARS:
@@ -380,7 +504,7 @@ def results_csv(results: Results, taxonomy: Taxonomy, listing_url) -> str:
         for rank, match in enumerate(group.matches, start=1):
             listing = match.listing
             row = [
-                group.need.label,
+                group.label,
                 rank,
                 listing.name,
                 listing.organisation.name,

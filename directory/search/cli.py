@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from directory.catalogue.models import Listing
 from directory.extensions import db
-from directory.search.service import (
+from directory.search.indexing import (
     index_differences,
     outbox_backlog,
     rebuild_index,

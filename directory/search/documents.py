@@ -1,10 +1,12 @@
 """The mapping from a listing to the plain search document that search_index/ indexes."""
 
+from directory.catalogue.availability import open_interval
 from directory.catalogue.models import Listing
 
 
 def search_document(listing: Listing) -> dict:
     """Return the search document of a public listing."""
+    interval = open_interval(listing)
     return {
         "id": str(listing.id),
         "slug": listing.slug,
@@ -28,10 +30,18 @@ def search_document(listing: Listing) -> dict:
         "status": listing.status,
         "deadline": listing.deadline,
         "application_status": listing.application_status,
-        # Where the listing's locations are, for near-me search; none for UK-wide or online.
-        "points": [
-            (location.latitude, location.longitude)
+        # Where the listing's locations are, for places and near-me; UK-wide support has no
+        # place of its own whatever offices it has. A point is precise when a postcode gave it.
+        "points": []
+        if listing.uk_wide
+        else [
+            (location.latitude, location.longitude, bool(location.postcode))
             for location in listing.locations
             if location.latitude is not None and location.longitude is not None
         ],
+        "lads": []
+        if listing.uk_wide
+        else sorted({location.lad_code for location in listing.locations if location.lad_code}),
+        "open_from": interval[0] if interval else None,
+        "open_until": interval[1] if interval else None,
     }

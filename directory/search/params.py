@@ -8,8 +8,11 @@ from werkzeug.datastructures import MultiDict
 
 from directory.inputs import InputProblem, whole_number
 from directory.taxonomy import FILTER_TAXONOMIES, UK_WIDE, Taxonomy
+from search_index.nearby import MAX_RADIUS_KM as ENGINE_MAX_RADIUS_KM
 
 SORTS = ("relevance", "deadline", "distance")
+# `open=now`: only what founders can apply to today.
+OPEN_NOW = "now"
 STATUSES = ("active", "paused", "closed")
 # Closed listings are kept for the record but are not shown unless asked for.
 DEFAULT_STATUSES = ("active", "paused")
@@ -18,7 +21,8 @@ DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_NEAR_CHARS = 100
 DEFAULT_RADIUS_KM = 25
-MAX_RADIUS_KM = 500
+# The radius a founder may ask for; the search index's own limit is the same.
+MAX_RADIUS_KM = int(ENGINE_MAX_RADIUS_KM)
 
 
 @dataclass(frozen=True)
@@ -27,28 +31,28 @@ class SearchParams:
 
     text: str = ""
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    sort: str = "relevance"
+    # "" lets the search choose: nearest first for a bare place, else the best match.
+    sort: str = ""
     page: int = 1
     per_page: int = DEFAULT_PER_PAGE
     # Near-me: a postcode or place as typed, and the radius around it in kilometres.
     near: str = ""
     radius_km: int = DEFAULT_RADIUS_KM
-
-    @property
-    def default_sort(self) -> str:
-        """Near-me searches list the nearest first; others the best match."""
-        return "distance" if self.near else "relevance"
+    open_now: bool = False
+    # Read places, kinds of support, stages and sectors in the words (interpret=0: don't).
+    interpret: bool = True
 
     def query_args(self, **changes) -> MultiDict:
         """Return the query string of this search, with some parameters changed."""
         values = {
             "q": self.text,
             "near": self.near,
-            "radius_km": self.radius_km if self.near and self.radius_km != DEFAULT_RADIUS_KM
-            else None,
+            "radius_km": self.radius_km if self.radius_km != DEFAULT_RADIUS_KM else None,
             **{name: list(values) for name, values in self.filters.items()},
-            "sort": self.sort if self.sort != self.default_sort else None,
+            "open": OPEN_NOW if self.open_now else None,
+            "sort": self.sort or None,
             "page": self.page if self.page != 1 else None,
+            "interpret": None if self.interpret else "0",
         }  # fmt: skip
         values.update(changes)
         args = MultiDict()
@@ -85,7 +89,7 @@ def parse_search_args(
 ) -> tuple[SearchParams, list[ParamError]]:
     """Validate search arguments; bad values are dropped and reported, never fatal."""
     errors: list[ParamError] = []
-    text = " ".join(args.get("q", "").split())[:MAX_QUERY_CHARS]
+    text = _shorten(" ".join(args.get("q", "").split()), MAX_QUERY_CHARS)
     filters: dict[str, tuple[str, ...]] = {}
     for name, taxonomy_name in (*FILTER_TAXONOMIES.items(), ("status", None)):
         allowed = list(STATUSES) if taxonomy_name is None else taxonomy.slugs(taxonomy_name)
@@ -104,19 +108,29 @@ def parse_search_args(
             filters[name] = tuple(values)
     near = " ".join(args.get("near", "").split())[:MAX_NEAR_CHARS]
     radius_km = _positive_int(args, "radius_km", DEFAULT_RADIUS_KM, MAX_RADIUS_KM, errors)
-    default_sort = "distance" if near else "relevance"
-    sort = args.get("sort") or default_sort
-    if sort not in SORTS:
+    sort = args.get("sort") or ""
+    if sort and sort not in SORTS:
         errors.append(ParamError("sort", f"sort must be one of {', '.join(SORTS)}"))
-        sort = default_sort
-    elif sort == "distance" and not near:
-        errors.append(ParamError("sort", "sort=distance needs a postcode or place in near"))
-        sort = default_sort
+        sort = ""
     page = _positive_int(args, "page", 1, None, errors)
     per_page = DEFAULT_PER_PAGE
     if allow_per_page:
         per_page = _positive_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE, errors)
-    return SearchParams(text, filters, sort, page, per_page, near, radius_km), errors
+    open_now = _choice(args, "open", ("", OPEN_NOW), errors) == OPEN_NOW
+    interpret = _choice(args, "interpret", ("", "1", "0"), errors) != "0"
+    return SearchParams(text, filters, sort, page, per_page, near, radius_km, open_now,
+                        interpret), errors  # fmt: skip
+
+
+def _choice(args: MultiDict, name: str, allowed: tuple[str, ...], errors: list[ParamError]) -> str:
+    """One of a few fixed words; anything else is reported and read as the first."""
+    value = (args.get(name) or "").strip()
+    if value not in allowed:
+        errors.append(
+            ParamError(name, f"{name} must be one of {', '.join(a for a in allowed if a)}")
+        )
+        return allowed[0]
+    return value
 
 
 def _positive_int(
@@ -133,3 +147,11 @@ def _positive_int(
         return default
     # Cap silly page numbers: nobody pages to 10**9, and the index would still try.
     return min(value, 10_000)
+
+
+def _shorten(text: str, limit: int) -> str:
+    """The text cut to at most `limit` characters at a word boundary, never mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0]
+    return cut if len(cut) <= limit else text[:limit]

@@ -3,10 +3,22 @@
 from flask import Blueprint, current_app, render_template, request
 
 from directory.demand.recording import record_search
+from directory.search import wording
 from directory.search.params import parse_search_args
 from directory.search.service import search_listings
 
 blueprint = Blueprint("search", __name__)
+
+
+@blueprint.context_processor
+def wording_helpers() -> dict:
+    """The sentences the results page says about a search."""
+    taxonomy = current_app.extensions["taxonomy"]
+    return {
+        "headline": wording.headline,
+        "place_summary": lambda outcome: wording.place_summary(outcome, taxonomy),
+        "result_sections": lambda outcome: wording.sections(outcome, taxonomy),
+    }
 
 
 @blueprint.get("/search")

@@ -1,0 +1,241 @@
+"""Keeping each host's search index in step with the database, and opening it for searches."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from directory.catalogue.models import Listing
+from directory.extensions import db
+from directory.search.documents import search_document
+from directory.search.models import SearchOutbox
+from search_index import (
+    IndexLocked,
+    IndexUnavailable,
+    SearchIndex,
+    SearchRequest,
+    SearchResponse,
+    apply_changes,
+    indexed_ids,
+    read_position,
+    rebuild,
+)
+
+log = logging.getLogger(__name__)
+
+# Outbox rows are re-read for this long after they are written: a transaction that took its
+# id earlier may commit after a later one, and re-applying a change is harmless.
+OUTBOX_GRACE = timedelta(seconds=60)
+SYNC_BATCH = 500
+# An edit waits this long for a locked index before handing the refresh to a thread, which
+# keeps trying for BACKGROUND_SYNC_SECONDS.
+EDIT_SYNC_WAIT_SECONDS = 1.0
+BACKGROUND_SYNC_SECONDS = 120.0
+
+
+class IndexHolder:
+    """Opens the app's SearchIndex on first use, and again after it was unavailable."""
+
+    def __init__(self, index_dir: str, synonyms=None):
+        self.index_dir = index_dir
+        self.synonyms = synonyms
+        self._index: SearchIndex | None = None
+        self._lock = threading.Lock()
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Search the index, opening it if needed; raises IndexUnavailable."""
+        with self._lock:
+            if self._index is None:
+                self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
+            index = self._index
+        return index.search(request)
+
+    def warm(self) -> None:
+        """Open the index and build its caches now (at worker start), if it is there."""
+        try:
+            with self._lock:
+                if self._index is None:
+                    self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
+                index = self._index
+            index.warm()
+        except IndexUnavailable as error:
+            log.warning("search index not warmed", extra={"error": str(error)})
+
+    def close(self) -> None:
+        """Close the open searcher, if any."""
+        with self._lock:
+            if self._index is not None:
+                self._index.close()
+                self._index = None
+
+
+def listings_in_order(ids: list[str]) -> list[Listing]:
+    """Load public listings for index ids, keeping the index's rank order."""
+    if not ids:
+        return []
+    wanted = [int(listing_id) for listing_id in ids]
+    rows = db.session.scalars(public_listings_query().where(Listing.id.in_(wanted)))
+    by_id = {listing.id: listing for listing in rows}
+    return [by_id[listing_id] for listing_id in wanted if listing_id in by_id]
+
+
+def public_listings_query():
+    """Select every listing founders may see, with what a search document needs."""
+    return (
+        select(Listing)
+        .where(Listing.moderation_state == "published")
+        .options(
+            selectinload(Listing.organisation),
+            selectinload(Listing.regions),
+            selectinload(Listing.stages),
+            selectinload(Listing.support_types),
+            selectinload(Listing.sectors),
+            selectinload(Listing.locations),
+        )
+    )
+
+
+def rebuild_index(index_dir: str, progress=None) -> int:
+    """Rebuild the whole index from the database and swap it in; returns documents indexed."""
+    # Read the outbox position before the listings: any later change has a larger id.
+    position = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+    documents = (
+        search_document(listing) for listing in db.session.scalars(public_listings_query())
+    )
+    return rebuild(index_dir, documents, position=position, progress=progress)
+
+
+def sync_index(index_dir: str, applied: set[int] | None = None) -> int:
+    """Apply outbox rows the index has not seen; returns how many listings were refreshed.
+
+    `applied` is the follower's memory of recent outbox ids it has already applied; a caller
+    that runs once passes nothing and re-applies the last minute's rows, which is harmless.
+    """
+    position = read_position(index_dir)
+    if position is None:
+        raise IndexUnavailable(f"no search index at {index_dir}: run `flask search rebuild`")
+    applied = applied if applied is not None else set()
+    recent = datetime.now(UTC) - OUTBOX_GRACE
+    late = db.session.execute(
+        select(SearchOutbox.id, SearchOutbox.listing_id).where(
+            SearchOutbox.id <= position, SearchOutbox.created_at >= recent
+        )
+    ).all()
+    recent_ids = {row.id for row in late}
+    applied &= recent_ids
+    refreshed = _apply_outbox_rows(index_dir, [r for r in late if r.id not in applied], position)
+    applied |= recent_ids
+    while True:
+        rows = db.session.execute(
+            select(SearchOutbox.id, SearchOutbox.listing_id)
+            .where(SearchOutbox.id > position)
+            .order_by(SearchOutbox.id)
+            .limit(SYNC_BATCH)
+        ).all()
+        if not rows:
+            return refreshed
+        position = rows[-1].id
+        refreshed += _apply_outbox_rows(index_dir, rows, position)
+        applied.update(row.id for row in rows)
+
+
+def _apply_outbox_rows(index_dir: str, rows, position: int) -> int:
+    """Re-read the listings named by outbox rows and write them to the index in one commit."""
+    if not rows:
+        return 0
+    listing_ids = {row.listing_id for row in rows}
+    listings = {
+        listing.id: listing
+        for listing in db.session.scalars(
+            public_listings_query().where(Listing.id.in_(listing_ids))
+        )
+    }
+    upserts = [search_document(listings[i]) for i in sorted(listing_ids) if i in listings]
+    deletes = [str(i) for i in sorted(listing_ids) if i not in listings]
+    apply_changes(index_dir, upserts, deletes, position=position)
+    return len(listing_ids)
+
+
+def sync_with_retries(index_dir: str, seconds: float, applied: set[int] | None = None) -> int:
+    """sync_index, waiting out a write lock another process holds for up to `seconds`."""
+    deadline = time.monotonic() + seconds
+    delay = 0.05
+    while True:
+        try:
+            return sync_index(index_dir, applied)
+        except IndexLocked:
+            if time.monotonic() + delay > deadline:
+                raise
+            db.session.rollback()
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+def outbox_backlog(index_dir: str) -> int:
+    """Outbox rows written after the position the index reflects: changes not yet searchable."""
+    position = read_position(index_dir)
+    if position is None:
+        raise IndexUnavailable(f"no search index at {index_dir}: run `flask search rebuild`")
+    return db.session.scalar(
+        select(func.count()).select_from(SearchOutbox).where(SearchOutbox.id > position)
+    )
+
+
+def index_differences(index_dir: str) -> tuple[set[str], set[str]]:
+    """Ids public in the database but missing from the index, and indexed ids that should not be."""
+    in_index = indexed_ids(index_dir)
+    in_database = {
+        str(listing_id)
+        for listing_id in db.session.scalars(
+            select(Listing.id).where(Listing.moderation_state == "published")
+        )
+    }
+    return in_database - in_index, in_index - in_database
+
+
+def refresh_index_after_edit() -> None:
+    """Best effort: apply the outbox now, so a single-host setup sees edits at once.
+
+    Production runs `flask search sync --follow` instead (SEARCH_SYNC_AFTER_EDIT=0). A locked
+    or missing index only delays the change until the next sync; the edit has committed.
+    """
+    if not current_app.config.get("SEARCH_SYNC_AFTER_EDIT", True):
+        return
+    index_dir = current_app.config["SEARCH_INDEX_DIR"]
+    try:
+        if outbox_backlog(index_dir) > SYNC_BATCH:
+            # A large import: index it after the response rather than keep the worker busy.
+            _retry_in_background(current_app._get_current_object(), index_dir)
+            return
+        sync_with_retries(index_dir, EDIT_SYNC_WAIT_SECONDS)
+    except IndexLocked:
+        # Someone else is writing (a rebuild): keep trying after the response, not in it.
+        _retry_in_background(current_app._get_current_object(), index_dir)
+    except IndexUnavailable as error:
+        log.warning("index not refreshed after an edit", extra={"error": str(error)})
+    finally:
+        db.session.rollback()  # end the sync's read-only transaction
+
+
+def _retry_in_background(app, index_dir: str) -> None:
+    """Apply the outbox from a thread, waiting for a held lock up to BACKGROUND_SYNC_SECONDS."""
+
+    def retry() -> None:
+        with app.app_context():
+            try:
+                sync_with_retries(index_dir, BACKGROUND_SYNC_SECONDS)
+            except IndexUnavailable as error:
+                log.warning(
+                    "index still not refreshed after an edit; `flask search sync` will apply it",
+                    extra={"error": str(error)},
+                )
+            finally:
+                db.session.remove()
+
+    threading.Thread(target=retry, name="index-retry", daemon=True).start()
