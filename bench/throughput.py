@@ -29,6 +29,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_latency import cpu_description, scratch_config, seed_scratch, write_readme  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
+
+from directory.catalogue.models import Listing  # noqa: E402
+from directory.extensions import db  # noqa: E402
 
 WORDS = [
     "accelerator",
@@ -156,7 +160,9 @@ def main() -> None:
     if not shutil.which("wrk"):
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     scratch = Path(tempfile.mkdtemp(prefix="bench-throughput-"))
-    seed_scratch(scratch)
+    app = seed_scratch(scratch)
+    with app.app_context():
+        listings = db.session.scalar(select(func.count()).select_from(Listing))
     config = scratch_config(scratch)
     env = {
         **os.environ,
@@ -174,8 +180,8 @@ def main() -> None:
         [
             f"Measured by `bench/throughput.py` on {time.strftime('%Y-%m-%d')}: gunicorn, "
             f"{args.workers} sync workers, wrk with {args.connections} connections for "
-            f"{args.seconds} s over {len(paths)} distinct search URLs, demand logging on, 568 "
-            f"listings, SQLite; {cpu_description()} (wrk shares the machine).",
+            f"{args.seconds} s over {len(paths)} distinct search URLs, demand logging on, "
+            f"{listings} listings, SQLite; {cpu_description()} (wrk shares the machine).",
             "",
             "| endpoint | requests/s |",
             "|---|---|",

@@ -104,7 +104,7 @@ def test_founder_answers_changes_an_answer_and_gets_explained_results_on_a_phone
         assert advice.locator("#results-need-advice > .app-result").count() == 3
         hidden = advice.locator(".app-need__more .app-result").first
         assert not hidden.is_visible()
-        advice.locator(".app-need__more summary").click()
+        advice.locator(".app-need__more > summary").click()
         assert hidden.is_visible()
         assert_good_step(page)
 
