@@ -4,8 +4,9 @@ Works on plain dicts and ids only; it knows nothing of Flask or the database.
 """
 
 from .errors import IndexLocked, IndexUnavailable
-from .schema import FACET_SOURCES, FACETS, SCHEMA_VERSION, name_words
-from .searching import TIERS, Concept, PlaceScope, SearchIndex, SearchRequest, SearchResponse
+from .requests import TIERS, Concept, PlaceScope, SearchRequest, SearchResponse
+from .schema import FACET_SOURCES, FACETS, SCHEMA_VERSION, SearchDocument, name_words
+from .searching import SearchIndex
 from .storage import apply_changes, document_count, indexed_ids, read_position, rebuild
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "PlaceScope",
     "IndexLocked",
     "IndexUnavailable",
+    "SearchDocument",
     "SearchIndex",
     "SearchRequest",
     "SearchResponse",

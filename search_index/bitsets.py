@@ -8,7 +8,7 @@ document of a set costs a few whole-index operations instead of a loop over its 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 _BIT_DIGITS = bytes.maketrans(b"\x00\x01", b"01")
 _NONZERO_BYTE = re.compile(rb"[^\x00]")
@@ -71,7 +71,7 @@ def split_top(planes: list[int], results: int, count: int) -> tuple[int, int, in
     return above, tied, wanted
 
 
-def score_reader(planes: list[int], size: int):
+def score_reader(planes: list[int], size: int) -> Callable[[int], int]:
     """A function giving one document's score from the planes."""
     nbytes = (size + 7) // 8
     plane_bytes = [plane.to_bytes(nbytes, "little") for plane in planes]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime
 import re
 import struct
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Literal, Required, TypedDict
 
 from whoosh import columns, fields, formats
 from whoosh.analysis import (
@@ -26,7 +26,7 @@ SCHEMA_VERSION = 3
 FACETS = ("region", "stage", "support", "sector", "status")
 
 # Facet name -> key of the input document that feeds it.
-FACET_SOURCES = {
+FACET_SOURCES: dict[str, Literal["regions", "stages", "support_types", "sectors", "status"]] = {
     "region": "regions",
     "stage": "stages",
     "support": "support_types",
@@ -122,10 +122,44 @@ SCHEMA = fields.Schema(
     open_until=fields.COLUMN(columns.NumericColumn("i", default=0)),
 )
 
+# (latitude, longitude, precise); a point without the flag counts as precise.
+Point = tuple[float, float, bool] | tuple[float, float]
+
+
+class SearchDocument(TypedDict, total=False):
+    """A listing as the index takes it in (directory/search/documents.py builds it)."""
+
+    id: Required[str]
+    name: str
+    organisation: str
+    summary: str
+    description: str
+    tags: Sequence[str]
+    # Facet slugs, each feeding the facet FACET_SOURCES names.
+    support_types: Sequence[str]
+    stages: Sequence[str]
+    sectors: Sequence[str]
+    regions: Sequence[str]
+    status: str
+    deadline: datetime.date | None
+    points: Sequence[Point]
+    # Local authority codes of the listing's locations (LAD_FIELD).
+    lads: Sequence[str]
+    # The first and last days founders can apply on, as far as the directory knows.
+    open_from: datetime.date | None
+    open_until: datetime.date | None
+    # Carried for directory/'s own use; the index does not read them.
+    slug: str
+    application_status: str
+
+
+# The keyword arguments of a Whoosh writer's add_document: one value per schema field.
+Record = dict[str, str | bytes | int]
+
 _POINT = struct.Struct("<ddB")
 
 
-def pack_points(points: Iterable[tuple] | None) -> bytes:
+def pack_points(points: Iterable[Point] | None) -> bytes:
     """Pack (latitude, longitude[, precise]) points for the points column."""
     return b"".join(
         _POINT.pack(float(point[0]), float(point[1]), bool(point[2]) if len(point) > 2 else 1)
@@ -168,7 +202,7 @@ def name_strength(words: int, whole_name: bool) -> int:
     return 2 * words if whole_name else 2 * words - 1
 
 
-def _join_values(values: Any) -> str:
+def _join_values(values: str | Iterable[str] | None) -> str:
     if values is None:
         return ""
     if isinstance(values, str):
@@ -181,7 +215,7 @@ def name_key(name: str) -> bytes:
     return name.casefold().encode("utf-8")
 
 
-def to_fields(document: Mapping[str, Any]) -> dict[str, Any]:
+def to_fields(document: SearchDocument) -> Record:
     """Convert an input document dict into keyword arguments for a Whoosh writer."""
     tags = " , ".join(document.get("tags") or ())
     texts = {
@@ -192,7 +226,7 @@ def to_fields(document: Mapping[str, Any]) -> dict[str, Any]:
         "description": document.get("description") or "",
     }
     deadline = _ordinal(document.get("deadline"))
-    record: dict[str, Any] = {
+    record: Record = {
         "id": str(document["id"]),
         **texts,
         "vocabulary": "\n".join(texts.values()),
@@ -211,7 +245,7 @@ def to_fields(document: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _ordinal(day) -> int:
+def _ordinal(day: datetime.date | None) -> int:
     """A date as its ordinal (0 for none), for the numeric columns."""
     if isinstance(day, datetime.datetime):
         day = day.date()

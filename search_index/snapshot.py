@@ -9,8 +9,9 @@ nothing cached can go stale.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .bitsets import mask_of
 from .nearby import PointIndex
@@ -93,8 +94,8 @@ class Snapshot:
         """The document id stored for a docnum."""
         return self._ids[docnum]
 
-    def _column(self, name: str) -> list:
-        """One column's values for every docnum (empty index: none)."""
+    def _column(self, name: str) -> list[Any]:
+        """One column's values for every docnum (empty index: none): bytes or ints by column."""
         if not self.size:
             return []
         return list(self.searcher.reader().column_reader(name, translate=False))
@@ -200,8 +201,9 @@ class Snapshot:
         """Point indexes of documents' precise (postcode) and approximate (town) points."""
         with self._lock:
             if self._points is None:
-                column = self._column("points")
-                precise, approximate = [], []
+                column: list[bytes] = self._column("points")
+                precise: list[tuple[int, float, float]] = []
+                approximate: list[tuple[int, float, float]] = []
                 for docnum in self.live_docs:
                     for lat, lon, exact in unpack_points(column[docnum]):
                         (precise if exact else approximate).append((docnum, lat, lon))
@@ -218,7 +220,7 @@ class Snapshot:
                 names: dict[str, list[int]] = {}
                 prefixes: dict[str, list[int]] = {}
                 for column in ("name_words", "organisation_words"):
-                    values = self._column(column)
+                    values: list[bytes] = self._column(column)
                     for docnum in self.live_docs:
                         key = loose_name(values[docnum].decode()) if values else ""
                         if key:
@@ -234,7 +236,7 @@ class Snapshot:
         names, prefixes = self.names()
         strongest: dict[int, int] = {}
 
-        def note(docnums, strength):
+        def note(docnums: Iterable[int], strength: int) -> None:
             for docnum in docnums:
                 strongest[docnum] = max(strongest.get(docnum, 0), strength)
 
@@ -254,7 +256,8 @@ class Snapshot:
         """Documents open to applications on a day (an ordinal)."""
         with self._lock:
             if day not in self._open:
-                starts, ends = self._column("open_from"), self._column("open_until")
+                starts: list[int] = self._column("open_from")
+                ends: list[int] = self._column("open_until")
                 open_docs = [
                     docnum
                     for docnum in self.live_docs
@@ -284,11 +287,11 @@ class Snapshot:
 
     def _order_unlocked(self, kind: str) -> tuple[list[int], list[int]]:
         if kind not in self._orders:
-            names = self._column("name_sort")
+            names: list[bytes] = self._column("name_sort")
             if kind == "name":
                 order = sorted(self.live_docs, key=names.__getitem__)
             else:
-                deadlines = self._column("deadline")
+                deadlines: list[int] = self._column("deadline")
                 order = sorted(
                     self.live_docs,
                     key=lambda docnum: (deadlines[docnum] == 0, deadlines[docnum], names[docnum]),

@@ -8,7 +8,7 @@ import shutil
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 
 from .errors import IndexLocked, IndexUnavailable
-from .schema import SCHEMA, SCHEMA_VERSION, to_fields
+from .schema import SCHEMA, SCHEMA_VERSION, SearchDocument, to_fields
 
 CURRENT = "current"
 GENERATIONS = "generations"
@@ -197,7 +197,7 @@ def _remove_other_generations(root: Path, keep: Path) -> None:
 
 def _write_documents(
     generation: Path,
-    documents: Iterable[Mapping[str, Any]],
+    documents: Iterable[SearchDocument],
     progress: Callable[[int], object] | None,
 ) -> int:
     ix = whoosh_index.create_in(str(generation), SCHEMA)
@@ -223,7 +223,7 @@ def _write_documents(
 
 def rebuild(
     index_dir: IndexDir,
-    documents: Iterable[Mapping[str, Any]],
+    documents: Iterable[SearchDocument],
     position: int,
     progress: Callable[[int], object] | None = None,
 ) -> int:
@@ -254,7 +254,9 @@ def rebuild(
     return count
 
 
-def _write_changes(writer: Any, generation: Path, upserts: list[dict], deletes: list[str]) -> None:
+def _write_changes(
+    writer: Any, generation: Path, upserts: list[SearchDocument], deletes: list[str]
+) -> None:
     deleted = {str(document_id) for document_id in deletes}
     try:
         # A Whoosh writer cannot delete what it added itself, so an id that is both upserted
@@ -274,7 +276,7 @@ def _write_changes(writer: Any, generation: Path, upserts: list[dict], deletes: 
 
 
 def apply_changes(
-    index_dir: IndexDir, upserts: list[dict], deletes: list[str], position: int
+    index_dir: IndexDir, upserts: list[SearchDocument], deletes: list[str], position: int
 ) -> None:
     """Apply upserts and deletions with one writer and record the outbox position."""
     # A rebuild may swap `current` between our opening the index and getting its lock; then we
