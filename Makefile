@@ -28,9 +28,11 @@ run: install ## Set up the database and index under instance/, then serve http:/
 test: install ## Run the whole test suite (set TEST_DATABASE_URL to run it on PostgreSQL)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: install ## Check style with ruff
+lint: install ## Check style (ruff), the import graph (import-linter) and types (mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/mypy
 
 fmt: install ## Format and fix style with ruff
 	$(BIN)/ruff format .

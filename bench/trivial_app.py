@@ -5,7 +5,8 @@ from flask import Flask
 app = Flask(__name__)
 
 
-@app.get("/search")
-def search() -> str:
-    """Answer at once, whatever the query."""
+@app.get("/", defaults={"path": ""})
+@app.get("/<path:path>")
+def anything(path: str) -> str:
+    """Answer at once, whatever the address."""
     return "ok"

@@ -3,22 +3,29 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
-from flask import Flask, has_request_context
+from flask import Config, Flask, has_request_context
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from directory import config as configuration
 from directory.extensions import csrf, db, limiter, login_manager, migrate
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_ROOT = Path(__file__).resolve().parent
+# A checkout (pyproject.toml beside the package) keeps instance/ in the project; an installed
+# package keeps it in the working directory, unless INSTANCE_PATH says where.
+CHECKOUT_ROOT = PACKAGE_ROOT.parent if (PACKAGE_ROOT.parent / "pyproject.toml").is_file() else None
 
 
 class DirectoryFlask(Flask):
     """Flask, with absolute links built on the configured BASE_URL instead of the Host header."""
 
-    def url_for(self, endpoint: str, *, _external: bool | None = None, **values) -> str:
+    def url_for(self, endpoint: str, *, _external: bool | None = None, **values: Any) -> str:
         """Build a URL; an absolute one always starts with BASE_URL, in a request or not."""
         if not _external:
             return super().url_for(endpoint, _external=_external, **values)
@@ -34,13 +41,10 @@ class DirectoryFlask(Flask):
         return f"{url}#{anchor}" if anchor else url
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the application: configure, then bind extensions, blueprints, CLI and errors."""
     app = DirectoryFlask(
-        __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
-        instance_relative_config=True,
-        template_folder=str(PROJECT_ROOT / "templates"),
+        __name__, instance_path=str(instance_path()), instance_relative_config=True
     )
     configure(app, test_config)
     register_proxies(app)
@@ -55,7 +59,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
-def configure(app: Flask, test_config: dict | None) -> None:
+def instance_path() -> Path:
+    """Where this installation keeps its own files (database, index, lookup, keys)."""
+    if os.environ.get("INSTANCE_PATH"):
+        return Path(os.environ["INSTANCE_PATH"]).resolve()
+    return (CHECKOUT_ROOT or Path.cwd()) / "instance"
+
+
+def configure(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Load configuration from the environment, or from the mapping tests pass in."""
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(configuration.from_environment(Path(app.instance_path)))
@@ -67,9 +78,9 @@ def configure(app: Flask, test_config: dict | None) -> None:
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
 
 
-def engine_options(config) -> dict:
+def engine_options(config: Config) -> dict[str, Any]:
     """Pool and driver settings: a lock held elsewhere makes a request wait briefly, then 503."""
-    options: dict = {"pool_pre_ping": True}
+    options: dict[str, Any] = {"pool_pre_ping": True}
     if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
         wait = int(config["DATABASE_LOCK_TIMEOUT_MS"])
         options["connect_args"] = {"options": f"-c lock_timeout={wait}"}
@@ -78,15 +89,15 @@ def engine_options(config) -> dict:
 
 def register_proxies(app: Flask) -> None:
     """Believe X-Forwarded-For and -Proto only from the configured number of proxies."""
-    hops = app.config.get("PROXY_HOPS", 0)
+    hops = app.config["PROXY_HOPS"]
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
 
-def _sqlite_pragmas(wait_ms: int):
+def _sqlite_pragmas(wait_ms: int) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
     """WAL lets searches read while a write holds the lock; writers wait briefly, then a 503."""
 
-    def on_connect(connection, _record) -> None:
+    def on_connect(connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(wait_ms)}")
@@ -131,10 +142,10 @@ def check_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, the taxonomy and the search index to the app."""
-    from directory import geo, models  # noqa: F401  (models: for the metadata and Alembic)
+    from directory import geo, models, transactions  # noqa: F401  (models: for the metadata and Alembic)
     from directory.accounts.services import load_session_user, session_identifier
     from directory.demand import recording as demand_recording
-    from directory.search import outbox  # noqa: F401  (registers the outbox listener)
+    from directory.search import outbox
     from directory.search.indexing import IndexHolder
     from directory.search.vocabulary import load_vocabulary
     from directory.taxonomy import load_taxonomy
@@ -160,6 +171,8 @@ def register_extensions(app: Flask) -> None:
         Path(app.config["SEARCH_VOCABULARY_PATH"]), app.extensions["taxonomy"]
     )
     app.extensions["search_index"] = IndexHolder(app.config["SEARCH_INDEX_DIR"])
+    transactions.init_app(app)
+    outbox.init_app(app)
     geo.init_app(app)
     # Search, listing and questionnaire views all record demand, so the recorder is the app's.
     demand_recording.init_app(app)
@@ -198,11 +211,13 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Add the grouped CLI commands: seed, catalogue, search, users."""
     from directory.accounts.cli import users_cli
-    from directory.catalogue.cli import catalogue_cli, seed_cli
+    from directory.catalogue.cli import catalogue_cli, unplaced_command
+    from directory.cli import seed_cli
     from directory.demand.cli import demand_cli
     from directory.geo.cli import geo_cli
     from directory.search.cli import search_cli
 
+    geo_cli.add_command(unplaced_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(catalogue_cli)

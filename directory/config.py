@@ -3,7 +3,12 @@
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
+
+# The data the app reads at start-up (taxonomies, questions, vocabulary) and the catalogue:
+# directory/seed_data links to the project's seed_data/, so an installed package carries it.
+SEED_DATA = Path(__file__).resolve().parent / "seed_data"
 
 # The local development server's address: links in emails and exports point here unless
 # BASE_URL says otherwise.
@@ -23,7 +28,7 @@ def _instance_secret_key(instance_path: Path) -> str:
     return key
 
 
-def from_environment(instance_path: Path) -> dict:
+def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the configuration mapping from environment variables."""
     production = os.environ.get("DIRECTORY_ENV", "development") == "production"
     secret_key = os.environ.get("SECRET_KEY")
@@ -59,25 +64,30 @@ def from_environment(instance_path: Path) -> dict:
         "DATABASE_LOCK_TIMEOUT_MS": _whole_number("DATABASE_LOCK_TIMEOUT_MS", 5000),
         "SEARCH_INDEX_DIR": os.environ.get("SEARCH_INDEX_DIR", str(instance_path / "search_index")),
         "GEO_LOOKUP_PATH": os.environ.get("GEO_LOOKUP_PATH", str(instance_path / "geo.sqlite3")),
-        "SEED_DATA_DIR": os.environ.get(
-            "SEED_DATA_DIR", str(Path(__file__).resolve().parent.parent / "seed_data")
-        ),
+        "SEED_DATA_DIR": os.environ.get("SEED_DATA_DIR", str(SEED_DATA)),
         # The words founders type for kinds of support, stages and sectors (seed_data/).
         "SEARCH_VOCABULARY_PATH": os.environ.get(
-            "SEARCH_VOCABULARY_PATH",
-            str(Path(__file__).resolve().parent.parent / "seed_data" / "vocabulary.yaml"),
+            "SEARCH_VOCABULARY_PATH", str(SEED_DATA / "vocabulary.yaml")
+        ),
+        # The tailoring questions (seed_data/).
+        "QUESTIONNAIRE_PATH": os.environ.get(
+            "QUESTIONNAIRE_PATH", str(SEED_DATA / "questionnaire.yaml")
         ),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
         "PRODUCTION": production,
         # Email: SMTP when MAIL_SMTP_HOST is set, otherwise files in instance/outbox/.
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Start-up Support Directory <no-reply@localhost>"),
         "MAIL_SMTP_HOST": os.environ.get("MAIL_SMTP_HOST"),
-        "MAIL_SMTP_PORT": int(os.environ.get("MAIL_SMTP_PORT", "587")),
+        "MAIL_SMTP_PORT": _whole_number("MAIL_SMTP_PORT", 587),
+        # STARTTLS on the SMTP connection; turn off only for a local relay without TLS.
+        "MAIL_SMTP_STARTTLS": _flag("MAIL_SMTP_STARTTLS", True),
         "MAIL_SMTP_USERNAME": os.environ.get("MAIL_SMTP_USERNAME"),
         "MAIL_SMTP_PASSWORD": os.environ.get("MAIL_SMTP_PASSWORD"),
         "MAIL_OUTBOX_DIR": os.environ.get("MAIL_OUTBOX_DIR", str(instance_path / "outbox")),
         # Rate limits count in memory per process unless pointed at Redis.
         "RATELIMIT_STORAGE_URI": ratelimit_storage,
+        # Keeps this deployment's counts apart from another's in a shared Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", ""),
         # Redis down: count in each worker's memory (with a logged warning) rather than fail.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_LOGIN": os.environ.get("RATELIMIT_LOGIN", "10/minute;50/hour"),

@@ -3,8 +3,9 @@
 import logging
 from contextlib import suppress
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template, request
 from flask.globals import request_ctx
+from flask.typing import ResponseReturnValue
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
@@ -18,7 +19,7 @@ RETRY_AFTER = 30
 class TemporarilyUnavailable(Exception):
     """A part the request needs is down or overloaded; the answer is a 503, not a 500."""
 
-    def __init__(self, message: str, retry_after: int = RETRY_AFTER):
+    def __init__(self, message: str, retry_after: int = RETRY_AFTER) -> None:
         super().__init__(message)
         self.message = message
         self.retry_after = retry_after
@@ -29,14 +30,14 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
-def unavailable_response(message: str, retry_after: int = RETRY_AFTER):
+def unavailable_response(message: str, retry_after: int = RETRY_AFTER) -> ResponseReturnValue:
     """A 503 with Retry-After, as a page or JSON; it touches no database."""
+    body: Response | str
     if _wants_json():
-        response = jsonify(error="Service Unavailable", message=message)
+        body = jsonify(error="Service Unavailable", message=message)
     else:
-        response = render_template("errors/unavailable.html", message=message)
-    response = (response, 503, {"Retry-After": str(retry_after)})
-    return response
+        body = render_template("errors/unavailable.html", message=message)
+    return body, 503, {"Retry-After": str(retry_after)}
 
 
 def _is_database_fault(error: DBAPIError) -> bool:
@@ -54,27 +55,29 @@ def init_app(app: Flask) -> None:
     """Register the error handlers on the app."""
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
+    def http_error(error: HTTPException) -> ResponseReturnValue:
+        # Flask hands an HTTPException without a code (a proxy's) back without calling this.
+        status = error.code or 500
         if request_ctx.url_adapter is None:
             # The Host header is not one of TRUSTED_HOSTS: no URL can be built for it at all.
             return (
-                f"{error.code} {error.name}: {error.description}\n",
-                error.code,
+                f"{status} {error.name}: {error.description}\n",
+                status,
                 {"Content-Type": "text/plain; charset=utf-8"},
             )
         if _wants_json():
-            return jsonify(error=error.name, message=error.description), error.code
-        template = "errors/404.html" if error.code == 404 else "errors/error.html"
-        return render_template(template, error=error), error.code
+            return jsonify(error=error.name, message=error.description), status
+        template = "errors/404.html" if status == 404 else "errors/error.html"
+        return render_template(template, error=error), status
 
     @app.errorhandler(TemporarilyUnavailable)
-    def part_unavailable(error: TemporarilyUnavailable):
+    def part_unavailable(error: TemporarilyUnavailable) -> ResponseReturnValue:
         log.warning("answered 503", extra={"path": request.path, "reason": error.message})
         return unavailable_response(error.message, error.retry_after)
 
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(DBAPIError)
-    def database_fault(error: Exception):
+    def database_fault(error: Exception) -> ResponseReturnValue:
         from directory.extensions import db
 
         # The session's transaction is unusable now; a broken connection may fail even this.
@@ -90,7 +93,7 @@ def init_app(app: Flask) -> None:
         )
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+    def unexpected_error(error: Exception) -> ResponseReturnValue:
         log.exception("unhandled error", extra={"path": request.path})
         failure = InternalServerError()
         if _wants_json():

@@ -1,6 +1,7 @@
 """Flask extensions, created unbound here and bound to the app in the factory."""
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -32,6 +33,14 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# Models subclass Model: db.Model at run time, but mypy cannot take an attribute set in
+# SQLAlchemy.__init__ as a base class, so to it Model is the declarative Base db.Model extends.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
+
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

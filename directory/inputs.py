@@ -9,10 +9,12 @@ read only from ASCII digits, and text lengths come from the model columns they a
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
 from sqlalchemy.orm import InstrumentedAttribute
+from wtforms import StringField
 
 # The whole address (path and query string). Browsers and proxies cope with 8 kB; ours are far
 # shorter, and a search URL with every filter value of every taxonomy is about 1.5 kB.
@@ -93,12 +95,22 @@ def whole_number(text: str | None, name: str, minimum: int = 0, maximum: int | N
 
 def is_whole_number(text: str | None) -> bool:
     """Whether text is a plain run of ASCII digits of a sensible length."""
-    return bool(text) and text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS
+    return bool(text and text.isascii() and text.isdigit() and len(text) <= MAX_DIGITS)
 
 
-def column_length(attribute: InstrumentedAttribute) -> int | None:
-    """The length limit of a model's string column (None for unlimited text)."""
-    return getattr(attribute.property.columns[0].type, "length", None)
+def column_length(attribute: InstrumentedAttribute[Any]) -> int:
+    """The length limit of a model's string column."""
+    length = getattr(attribute.property.columns[0].type, "length", None)
+    if length is None:
+        raise TypeError(f"{attribute} has no length limit")
+    return length
+
+
+def required_text(field: StringField) -> str:
+    """The text of a field that has passed its InputRequired or DataRequired validator."""
+    if field.data is None:
+        raise ValueError(f"{field.name} is read before it was validated as required")
+    return field.data
 
 
 # Whole pounds: the database's integer columns hold up to 2,147,483,647.

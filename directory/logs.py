@@ -8,7 +8,7 @@ import sys
 import time
 from datetime import UTC, datetime
 
-from flask import Flask, g, request
+from flask import Flask, Response, g, request
 
 # Attributes every LogRecord has; anything else was passed through `extra=` and is logged.
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -49,7 +49,7 @@ def configure_logging(app: Flask) -> None:
         g.request_started = time.perf_counter()
 
     @app.after_request
-    def log_request(response):
+    def log_request(response: Response) -> Response:
         started = g.get("request_started")
         access.info(
             "request",

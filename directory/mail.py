@@ -21,15 +21,15 @@ def send_email(to: str, subject: str, body: str) -> None:
     message["To"] = to
     message["Subject"] = subject
     message.set_content(body)
-    host = current_app.config.get("MAIL_SMTP_HOST")
+    host = current_app.config["MAIL_SMTP_HOST"]
     if host:
-        with smtplib.SMTP(host, int(current_app.config.get("MAIL_SMTP_PORT", 587))) as smtp:
-            if current_app.config.get("MAIL_SMTP_STARTTLS", True):
+        with smtplib.SMTP(host, current_app.config["MAIL_SMTP_PORT"]) as smtp:
+            if current_app.config["MAIL_SMTP_STARTTLS"]:
                 smtp.starttls()
-            if current_app.config.get("MAIL_SMTP_USERNAME"):
+            if current_app.config["MAIL_SMTP_USERNAME"]:
                 smtp.login(
                     current_app.config["MAIL_SMTP_USERNAME"],
-                    current_app.config.get("MAIL_SMTP_PASSWORD", ""),
+                    current_app.config["MAIL_SMTP_PASSWORD"] or "",
                 )
             smtp.send_message(message)
         log.info("email sent", extra={"subject": subject})

@@ -1,7 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from directory.accounts.models import User, UserRole
-from directory.accounts.ownership import Membership
 from directory.audit.models import AuditEntry
 from directory.catalogue.models import (
     BusinessSize,
@@ -14,6 +13,7 @@ from directory.catalogue.models import (
     Stage,
     SupportType,
 )
+from directory.catalogue.ownership import Membership
 from directory.demand.models import (
     ApiToken,
     DemandAppearance,

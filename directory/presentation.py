@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 from flask import Flask, current_app, request, url_for
 
 from directory.catalogue.availability import availability, way_to_act
-from directory.taxonomy import Taxonomy
+from directory.taxonomy import FACETS, FILTER_TAXONOMIES, Taxonomy, Term
 
 
 def taxonomy() -> Taxonomy:
@@ -45,29 +47,32 @@ def iso_date(value: date | str | None) -> str:
     """A date stored as ISO text (in a JSON column) or a date, as 26 November 2026."""
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value)
+            return long_date(date.fromisoformat(value))
         except ValueError:
             return value
     return long_date(value)
 
 
-def search_url(**changes) -> str:
+# A query argument's new value: a list or tuple gives it several values; None or "" drops it.
+SearchArgument = str | int | list[str] | tuple[str, ...] | None
+
+
+def search_url(**changes: SearchArgument) -> str:
     """A link to the current search with some parameters changed (None removes one)."""
     args = request.args.copy()
     for name, value in changes.items():
         args.pop(name, None)
         for item in value if isinstance(value, list | tuple) else [value]:
             if item not in (None, ""):
-                args.add(name, item)
-    return url_for("search.results", **args.to_dict(flat=False))
+                args.add(name, str(item))
+    # Any, as url_for wants: no query argument is one of its own keywords (_external, _anchor).
+    query: dict[str, Any] = args.to_dict(flat=False)
+    return url_for("search.results", **query)
 
 
-FACET_NAMES = {
-    "region": ("regions", "region"),
-    "stage": ("stages", "stage"),
-    "support": ("support_types", "type of support"),
-    "sector": ("sectors", "sector"),
-    "status": (None, "status"),
+# Facet -> (taxonomy, noun); status is a filter without a taxonomy.
+FACET_NAMES = {facet.name: (facet.taxonomy, facet.noun) for facet in FACETS} | {
+    "status": (None, "status")
 }
 
 
@@ -80,7 +85,9 @@ def filter_description(facet: str, value: str | None = None) -> str:
     return f"the ‘{label}’ {noun} filter"
 
 
-def facet_terms(taxonomy_name: str, counts: dict[str, int], selected) -> list:
+def facet_terms(
+    taxonomy_name: str, counts: dict[str, int], selected: Collection[str]
+) -> list[Term]:
     """Terms worth offering as filters: those with results, and those already chosen."""
     return [
         term
@@ -100,6 +107,7 @@ def init_app(app: Flask) -> None:
         facet_terms=facet_terms,
         availability=availability,
         way_to_act=way_to_act,
+        filter_taxonomies=FILTER_TAXONOMIES,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

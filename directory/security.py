@@ -2,7 +2,7 @@
 
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, request, session
+from flask import Flask, Response, request, session
 
 # Everything is served from this service: no inline script, no third-party assets.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -23,7 +23,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 PRIVATE_BLUEPRINTS = ("accounts", "manage", "moderation", "admin", "insights")
 
 
-def is_private(response) -> bool:
+def is_private(response: Response) -> bool:
     """Whether a response is for one person: signed-in pages, account pages and every export."""
     return (
         "_user_id" in session
@@ -37,7 +37,7 @@ def init_app(app: Flask) -> None:
     """Add the security headers to every response."""
 
     @app.after_request
-    def add_security_headers(response):
+    def add_security_headers(response: Response) -> Response:
         if is_private(response):
             response.headers["Cache-Control"] = "no-store"
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)

@@ -9,13 +9,24 @@ import yaml
 
 UK_WIDE = "uk-wide"
 
+
+@dataclass(frozen=True)
+class Facet:
+    """A way to filter listings by one taxonomy: the one registry of them."""
+
+    name: str  # the query parameter and the search index's facet: "support"
+    taxonomy: str  # the taxonomy its values come from: "support_types"
+    noun: str  # how a sentence names it: "type of support"
+
+
+FACETS = (
+    Facet("region", "regions", "region"),
+    Facet("stage", "stages", "stage"),
+    Facet("support", "support_types", "type of support"),
+    Facet("sector", "sectors", "sector"),
+)
 # Query-string parameter name -> taxonomy name, shared by the search page and the API.
-FILTER_TAXONOMIES = {
-    "region": "regions",
-    "stage": "stages",
-    "support": "support_types",
-    "sector": "sectors",
-}
+FILTER_TAXONOMIES = {facet.name: facet.taxonomy for facet in FACETS}
 
 
 @dataclass(frozen=True)

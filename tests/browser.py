@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
 from werkzeug.serving import make_server
+
+from tests.helpers import unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -24,9 +24,9 @@ CHROMIUM_ARGS = [
 def require_chromium() -> None:
     """Skip when Chromium is absent, unless CI says a browser is required."""
     if not CHROMIUM.exists():
-        if os.environ.get("REQUIRE_BROWSER"):
-            pytest.fail("REQUIRE_BROWSER is set but /usr/bin/chromium is missing")
-        pytest.skip("browser tests need Debian's chromium: apt-get install -y chromium")
+        unavailable(
+            "REQUIRE_BROWSER", "browser tests need Debian's chromium: apt-get install -y chromium"
+        )
 
 
 @contextmanager

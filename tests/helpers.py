@@ -1,8 +1,11 @@
 """Small helpers shared by tests: reading results from pages and the API."""
 
+import os
 import re
 from html import unescape
+from typing import NoReturn
 
+import pytest
 from sqlalchemy import select
 
 from directory.catalogue.models import Listing
@@ -91,3 +94,10 @@ def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None =
     path = "/account/login" + (f"?next={next_url}" if next_url else "")
     credentials = {"email": email, "password": password}
     return post_form(client, path, credentials, form_page="/account/login")
+
+
+def unavailable(variable: str, reason: str) -> NoReturn:
+    """Skip a test whose data or service is missing, unless CI requires it (REQUIRE_...=1)."""
+    if os.environ.get(variable):
+        pytest.fail(f"{variable} is set but {reason}")
+    pytest.skip(reason)

@@ -168,7 +168,7 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(app, analyst):
 
 
 def test_owners_see_their_listings_demand_under_disclosure_control(app, client):
-    from directory.accounts.ownership import Membership
+    from directory.catalogue.ownership import Membership
     from tests.helpers import listing
 
     found = listing("start-up-loans")

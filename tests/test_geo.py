@@ -20,6 +20,7 @@ from directory.geo.build import postcode_files
 from directory.geo.lookup import Ambiguous, GeoLookup, NotFound, Unavailable
 from directory.geo.postcodes import read_postcode
 from tests.geo_lookup import CROWN_DEPENDENCY_POSTCODES, REGION_POSTCODES
+from tests.helpers import unavailable
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "ons"
 ITL1_REGIONS = {
@@ -67,7 +68,7 @@ def test_districts_of_one_upper_tier_authority_share_a_region():
 def test_the_table_agrees_with_the_official_ons_lookup():
     reference = REFERENCE / "lad25_region_itl1.csv"
     if not reference.exists():
-        pytest.skip(f"the ONS reference lookup is not here ({reference}): nothing to compare")
+        unavailable("REQUIRE_ONS", f"the ONS reference lookup is not here ({reference})")
     with reference.open(encoding="utf-8-sig", newline="") as handle:
         official = {row["LAD25CD"]: row for row in csv.DictReader(handle)}
     table = local_authorities()

@@ -10,8 +10,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from directory.accounts.ownership import Membership
 from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.ownership import Membership
 from directory.demand.tokens import create_token
 from directory.extensions import db
 from tests.demand_helpers import demand_rows

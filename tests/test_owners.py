@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import select
 
 from directory.accounts.models import User
-from directory.accounts.ownership import Membership
 from directory.audit.models import AuditEntry
 from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.ownership import Membership
 from directory.extensions import db
 from tests.helpers import api_search, listing, make_user, page_text, post_form, sign_in
 

@@ -93,10 +93,27 @@ def test_each_result_says_why_it_fits(client):
         "Specialises in Information technology, digital and creative" in advice
         or "Open to businesses in any sector" in advice
     )
-    # Listings that specialise in the founder's sector come before sector-agnostic ones
-    # with the same blockers.
-    first = listing(group_slugs(html, "advice")[0])
-    assert first.slug
+    # Listings that specialise in the founder's sector come before sector-agnostic ones that
+    # fit as well otherwise: the same other reasons and the same cautions (apart from their
+    # own eligibility and closing date, which do not order them).
+    download = client.get("/check/results.csv", query_string=LONDON).get_data(as_text=True)
+    specialises = "Specialises in Information technology, digital and creative"
+    runs: dict[tuple, list[bool]] = {}
+    for row in csv.DictReader(io.StringIO(download)):
+        if row["need"] != "Advice and mentoring":
+            continue
+        reasons = row["why_it_fits"].split("; ")
+        others = [r for r in reasons if r not in (specialises, "Open to businesses in any sector")]
+        cautions = [
+            caution
+            for caution in row["may_rule_it_out"].split("; ")
+            if caution and not caution.startswith(("Check who can apply", "Closing date"))
+        ]
+        runs.setdefault((tuple(others), tuple(cautions)), []).append(specialises in reasons)
+    compared = [specialists for specialists in runs.values() if len(set(specialists)) > 1]
+    assert compared
+    for specialists in compared:
+        assert specialists == sorted(specialists, reverse=True)
 
 
 def test_near_me_results_come_best_fit_first_then_nearest(client):

@@ -8,7 +8,7 @@ from flask.cli import with_appcontext
 from directory.accounts import services
 from directory.accounts.models import ROLES
 from directory.accounts.passwords import password_problem
-from directory.extensions import db
+from directory.transactions import commit
 
 
 @click.group("users", help="Manage user accounts.")
@@ -41,7 +41,7 @@ def create_command(email: str, roles: tuple[str, ...]) -> None:
         user = services.create_user(email, password, roles=roles)
     except services.AccountError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
+    commit()
     click.echo(f"created {user.email} with roles: {', '.join(sorted(user.roles)) or 'none'}")
 
 
@@ -52,5 +52,5 @@ def create_command(email: str, roles: tuple[str, ...]) -> None:
 def prune_command() -> None:
     """Remove unconfirmed registrations older than the confirmation link's life."""
     removed = services.prune_registrations()
-    db.session.commit()
+    commit()
     click.echo(f"removed {removed} expired registration(s)")

@@ -50,7 +50,7 @@ class NewPasswordMixin:
         ],
     )
 
-    def validate_password(self, field) -> None:
+    def validate_password(self, field: PasswordField) -> None:
         """Length and common-password checks, with no composition rules."""
         # The address the password belongs to, so it cannot be the password.
         email = self.email.data if hasattr(self, "email") else getattr(self, "account_email", "")

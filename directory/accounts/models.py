@@ -9,8 +9,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.catalogue.models import utcnow
-from directory.extensions import db
+from directory.clock import utcnow
+from directory.extensions import Model
 
 ROLES = ("owner", "moderator", "admin", "analyst")
 
@@ -20,7 +20,7 @@ def new_session_token() -> str:
     return secrets.token_urlsafe(24)
 
 
-class User(UserMixin, db.Model):
+class User(UserMixin, Model):
     """A signed-in person; founders never need one."""
 
     __tablename__ = "user_account"
@@ -62,7 +62,7 @@ class User(UserMixin, db.Model):
         return f"<User {self.id}>"
 
 
-class UserRole(db.Model):
+class UserRole(Model):
     """One role held by one user."""
 
     __tablename__ = "user_role"

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime, timedelta
+from typing import Any, cast
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import CursorResult, delete, func, select
+from sqlalchemy.orm import selectinload
 
 from directory.accounts.models import ROLES, User, UserRole, new_session_token
 from directory.accounts.passwords import hash_password, needs_rehash, verify_password
@@ -24,6 +26,12 @@ class AccountError(Exception):
 def normalise_email(email: str) -> str:
     """Emails compare case-insensitively and without surrounding space."""
     return email.strip().lower()
+
+
+def every_user() -> list[User]:
+    """Every user with their roles, by email address."""
+    query = select(User).options(selectinload(User.role_rows)).order_by(User.email)
+    return list(db.session.scalars(query))
 
 
 def find_user(email: str) -> User | None:
@@ -78,8 +86,12 @@ def registration_expired(user: User) -> bool:
 def prune_registrations() -> int:
     """Delete registrations whose confirmation link has expired; returns how many went."""
     cutoff = datetime.now(UTC) - timedelta(seconds=CONFIRM_MAX_AGE)
-    result = db.session.execute(
-        delete(User).where(User.confirmed_at.is_(None), User.created_at < cutoff)
+    # A DELETE's result is a CursorResult; Session.execute is typed for any statement.
+    result = cast(
+        CursorResult[Any],
+        db.session.execute(
+            delete(User).where(User.confirmed_at.is_(None), User.created_at < cutoff)
+        ),
     )
     return result.rowcount or 0
 
@@ -91,7 +103,7 @@ def authenticate(email: str, password: str) -> User | None:
         return None
     if not user.is_active:
         return None
-    if needs_rehash(user.password_hash):
+    if user.password_hash is not None and needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = datetime.now(UTC)
     return user

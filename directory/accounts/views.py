@@ -1,5 +1,9 @@
 """Register, confirm, sign in and out, change and reset passwords: /account/..."""
 
+from collections.abc import Callable
+from functools import partial
+from typing import ParamSpec, TypeVar
+
 from flask import (
     Blueprint,
     current_app,
@@ -10,6 +14,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required, login_user, logout_user
 
 from directory.accounts import services
@@ -21,12 +26,18 @@ from directory.accounts.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from directory.accounts.models import User
 from directory.accounts.passwords import verify_password
-from directory.extensions import db, limiter
+from directory.extensions import limiter
+from directory.inputs import required_text
 from directory.mail import send_email
 from directory.security import safe_next
+from directory.transactions import after_commit, commit
 
 blueprint = Blueprint("accounts", __name__, url_prefix="/account")
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def submitted_email() -> str:
@@ -39,7 +50,7 @@ def submitted_email_and_address() -> str:
     return f"{submitted_email()}|{request.remote_addr}"
 
 
-def _limit(limit_name: str):
+def _limit(limit_name: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Rate limits on a form's POSTs by client address and by the account it names."""
     address = limiter.limit(lambda: current_app.config[limit_name], methods=["POST"])
     account = limiter.limit(
@@ -48,7 +59,7 @@ def _limit(limit_name: str):
     return lambda view: address(account(view))
 
 
-def _sign_in_limits(view):
+def _sign_in_limits(view: Callable[P, R]) -> Callable[P, R]:
     """Sign-in limits: per address, per account and address, and a higher per-account ceiling.
 
     Counting an account's attempts per address means someone who knows an address cannot
@@ -66,13 +77,26 @@ def _sign_in_limits(view):
     return view
 
 
-def send_link(user, purpose: str, subject: str) -> None:
+def send_link(user: User, purpose: str, subject: str) -> None:
     """Email a signed one-time link (`confirm` or `reset`) to the user's address."""
     link = url_for(f"accounts.{purpose}", token=services.make_token(user, purpose), _external=True)
     send_email(user.email, subject, render_template(f"accounts/email/{purpose}.txt", link=link))
 
 
-def start_session(user) -> None:
+def tell_already_registered(email: str) -> None:
+    """Email the owner of an address someone tried to register again."""
+    send_email(
+        email,
+        "You already have an account",
+        render_template(
+            "accounts/email/already_registered.txt",
+            login=url_for("accounts.login", _external=True),
+            reset=url_for("accounts.forgotten", _external=True),
+        ),
+    )
+
+
+def start_session(user: User) -> None:
     """Sign a user in on a fresh session, so no earlier session id can be fixed on them."""
     session.clear()
     login_user(user)
@@ -80,32 +104,24 @@ def start_session(user) -> None:
 
 @blueprint.route("/register", methods=["GET", "POST"])
 @_limit("RATELIMIT_REGISTER")
-def register():
+def register() -> ResponseReturnValue:
     """Create an account; the response never says whether the address was already registered."""
     form = RegisterForm()
     if form.validate_on_submit():
-        user, pending = services.register(form.email.data)
-        # Committed before any email goes out, so a link never names an account that is not there.
-        db.session.commit()
+        user, pending = services.register(required_text(form.email))
+        # Sent only once the commit succeeds, so a link never names an account that is not there.
         if pending:
-            send_link(user, "confirm", "Confirm your email address")
+            after_commit(partial(send_link, user, "confirm", "Confirm your email address"))
         else:
             # Tell the owner of the address, not the person at the keyboard.
-            send_email(
-                user.email,
-                "You already have an account",
-                render_template(
-                    "accounts/email/already_registered.txt",
-                    login=url_for("accounts.login", _external=True),
-                    reset=url_for("accounts.forgotten", _external=True),
-                ),
-            )
+            after_commit(partial(tell_already_registered, user.email))
+        commit()
         return render_template("accounts/check_email.html", email=form.email.data)
     return render_template("accounts/register.html", form=form)
 
 
 @blueprint.route("/confirm/<token>", methods=["GET", "POST"])
-def confirm(token: str):
+def confirm(token: str) -> ResponseReturnValue:
     """From the emailed link: create the account's password, which confirms the address."""
     try:
         user = services.pending_registration(token)
@@ -114,8 +130,8 @@ def confirm(token: str):
     form = CreatePasswordForm()
     form.account_email = user.email
     if form.validate_on_submit():
-        services.complete_registration(user, form.password.data)
-        db.session.commit()
+        services.complete_registration(user, required_text(form.password))
+        commit()
         start_session(user)
         flash("Your email address is confirmed and you are signed in.")
         return redirect(url_for("manage.index"))
@@ -124,26 +140,27 @@ def confirm(token: str):
 
 @blueprint.route("/login", methods=["GET", "POST"])
 @_sign_in_limits
-def login():
+def login() -> ResponseReturnValue:
     """Sign in; one message for every kind of failure, so accounts cannot be discovered."""
     form = LoginForm()
     next_url = request.args.get("next")
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
+        user = services.authenticate(required_text(form.email), required_text(form.password))
         if user is not None:
-            db.session.commit()
+            commit()
             start_session(user)
             return redirect(safe_next(next_url, url_for("manage.index")))
-        form.password.errors.append("Enter a correct email address and password")
+        # WTForms makes errors a list once a form is validated; its stubs only say Sequence.
+        form.password.errors.append("Enter a correct email address and password")  # type: ignore[attr-defined]
     return render_template("accounts/login.html", form=form, next_url=next_url)
 
 
 @blueprint.post("/logout")
 @login_required
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out here and everywhere else this account is signed in."""
     services.end_sessions(current_user)
-    db.session.commit()
+    commit()
     logout_user()
     session.clear()
     flash("You have signed out.")
@@ -152,15 +169,16 @@ def logout():
 
 @blueprint.route("/password", methods=["GET", "POST"])
 @login_required
-def change_password():
+def change_password() -> ResponseReturnValue:
     """Change the password; every other session ends, this one carries on."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        if not verify_password(current_user.password_hash, form.current.data):
-            form.current.errors.append("Your current password is not right")
+        if not verify_password(current_user.password_hash, required_text(form.current)):
+            # A list once validated, as at sign-in; the stubs only say Sequence.
+            form.current.errors.append("Your current password is not right")  # type: ignore[attr-defined]
         else:
-            services.set_password(current_user, form.password.data)
-            db.session.commit()
+            services.set_password(current_user, required_text(form.password))
+            commit()
             start_session(current_user)
             flash("Your password has been changed. Other devices have been signed out.")
             return redirect(url_for("manage.index"))
@@ -169,11 +187,11 @@ def change_password():
 
 @blueprint.route("/reset", methods=["GET", "POST"])
 @_limit("RATELIMIT_RESET")
-def forgotten():
+def forgotten() -> ResponseReturnValue:
     """Ask for a reset link; the answer is the same whether or not the address has an account."""
     form = EmailForm()
     if form.validate_on_submit():
-        user = services.find_user(form.email.data)
+        user = services.find_user(required_text(form.email))
         if user is not None and user.is_active:
             send_link(user, "reset", "Reset your password")
         return render_template("accounts/check_email.html", email=form.email.data, reset=True)
@@ -181,7 +199,7 @@ def forgotten():
 
 
 @blueprint.route("/reset/<token>", methods=["GET", "POST"])
-def reset(token: str):
+def reset(token: str) -> ResponseReturnValue:
     """Set a new password from an emailed link, which then stops working."""
     try:
         user = services.user_from_token(token, "reset", services.RESET_MAX_AGE)
@@ -189,8 +207,8 @@ def reset(token: str):
         return render_template("accounts/link_problem.html", message=str(error)), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        services.set_password(user, form.password.data)
-        db.session.commit()
+        services.set_password(user, required_text(form.password))
+        commit()
         flash("Your password has been reset. Sign in with your new password.")
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)

@@ -2,23 +2,20 @@
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory.accounts import services as accounts
 from directory.accounts.forms import EmptyForm
 from directory.accounts.models import ROLES, User
 from directory.accounts.permissions import role_required
-from directory.catalogue.changes import save_listing
-from directory.catalogue.csv_io import export_csv, parse_catalogue_csv
-from directory.catalogue.models import Listing, Organisation
-from directory.catalogue.seed import load_catalogue
+from directory.catalogue.csv_io import export_csv
+from directory.catalogue.importing import import_catalogue_csv
 from directory.extensions import db
-from directory.search.indexing import refresh_index_after_edit
+from directory.transactions import commit
 
 blueprint = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -36,11 +33,9 @@ class ImportForm(FlaskForm):
 
 
 @blueprint.get("/users")
-def users():
+def users() -> ResponseReturnValue:
     """Every user with their roles and state."""
-    people = db.session.scalars(
-        select(User).options(selectinload(User.role_rows)).order_by(User.email)
-    ).all()
+    people = accounts.every_user()
     return render_template("admin/users.html", users=people, roles=ROLES, form=EmptyForm())
 
 
@@ -50,7 +45,7 @@ def user_or_404(user_id: int) -> User:
 
 
 @blueprint.post("/users/<int:user_id>/roles")
-def set_roles(user_id: int):
+def set_roles(user_id: int) -> ResponseReturnValue:
     """Grant and remove roles (the checkboxes say which to keep)."""
     from flask import request
 
@@ -62,13 +57,13 @@ def set_roles(user_id: int):
         flash("You cannot remove your own admin role.")
         return redirect(url_for("admin.users"))
     accounts.set_roles(user, chosen)
-    db.session.commit()
+    commit()
     flash(f"Roles for {user.email} saved.")
     return redirect(url_for("admin.users"))
 
 
 @blueprint.post("/users/<int:user_id>/<action>")
-def user_action(user_id: int, action: str):
+def user_action(user_id: int, action: str) -> ResponseReturnValue:
     """Deactivate a user, reactivate one, or end all of their sessions."""
     user = user_or_404(user_id)
     if action not in ("deactivate", "reactivate", "end-sessions"):
@@ -82,19 +77,19 @@ def user_action(user_id: int, action: str):
         user.is_active_account = True
     else:
         accounts.end_sessions(user)
-    db.session.commit()
+    commit()
     flash(f"{user.email}: done.")
     return redirect(url_for("admin.users"))
 
 
 @blueprint.get("/catalogue")
-def catalogue():
+def catalogue() -> ResponseReturnValue:
     """Export and import the catalogue."""
     return render_template("admin/catalogue.html", form=ImportForm(), problems=[])
 
 
 @blueprint.get("/catalogue/export.csv")
-def export():
+def export() -> ResponseReturnValue:
     """The whole catalogue, every listing in any state, as CSV."""
     filename = f"catalogue-{date.today().isoformat()}.csv"
     return Response(
@@ -105,7 +100,7 @@ def export():
 
 
 @blueprint.post("/catalogue/import")
-def import_catalogue():
+def import_catalogue() -> ResponseReturnValue:
     """Validate the whole file, then apply every row or none."""
     form = ImportForm()
     if not form.validate_on_submit():
@@ -121,19 +116,10 @@ def import_catalogue():
         return render_template(
             "admin/catalogue.html", form=form, problems=["line 1, file: is not UTF-8 text"]
         ), 400
-    known = dict(db.session.execute(select(Organisation.slug, Organisation.website)).all())
-    taxonomy = current_app.extensions["taxonomy"]
-    parsed, states, problems = parse_catalogue_csv(text, taxonomy, known)
-    if problems:
+    report, problems = import_catalogue_csv(text, current_user)
+    if report is None:
         return render_template("admin/catalogue.html", form=form, problems=problems), 400
-    report = load_catalogue(
-        db.session, taxonomy, parsed, actor=f"CSV import by {current_user.email}"
-    )
-    for listing in db.session.scalars(select(Listing).where(Listing.slug.in_(list(states)))):
-        if listing.moderation_state != states[listing.slug]:
-            save_listing(listing, current_user, moderation_state=states[listing.slug])
-    db.session.commit()
-    refresh_index_after_edit()
+    commit()
     flash(
         f"Imported: listings {report.listings.created} created, {report.listings.updated} "
         f"updated, {report.listings.unchanged} unchanged."

@@ -1,13 +1,17 @@
 """Plain JSON shapes of listings and the taxonomy for the API."""
 
+from datetime import date
+from typing import Any
+
 from flask import url_for
 
 from directory.catalogue.availability import availability, way_to_act
 from directory.catalogue.models import Listing
+from directory.search.service import Result, SearchOutcome
 from directory.taxonomy import TAXONOMY_NAMES, Taxonomy
 
 
-def listing_summary(listing: Listing) -> dict:
+def listing_summary(listing: Listing) -> dict[str, Any]:
     """The short form of a listing used in search results and the API."""
     state = availability(listing)
     act = way_to_act(listing)
@@ -39,7 +43,7 @@ def listing_summary(listing: Listing) -> dict:
     }
 
 
-def search_result(found) -> dict:
+def search_result(found: Result) -> dict[str, Any]:
     """A listing in search results, with its place tier and distance (precise points only)."""
     return {
         **listing_summary(found.listing),
@@ -50,7 +54,7 @@ def search_result(found) -> dict:
     }
 
 
-def search_document(outcome) -> dict:
+def search_document(outcome: SearchOutcome) -> dict[str, Any]:
     """The JSON answer to a search."""
     params = outcome.params
     return {
@@ -71,11 +75,11 @@ def search_document(outcome) -> dict:
     }  # fmt: skip
 
 
-def _iso(day) -> str | None:
+def _iso(day: date | None) -> str | None:
     return day.isoformat() if day else None
 
 
-def listing_detail(listing: Listing) -> dict:
+def listing_detail(listing: Listing) -> dict[str, Any]:
     """Every public field of a listing."""
     return {
         **listing_summary(listing),
@@ -128,7 +132,7 @@ def listing_detail(listing: Listing) -> dict:
     }  # fmt: skip
 
 
-def taxonomy_document(taxonomy: Taxonomy) -> dict:
+def taxonomy_document(taxonomy: Taxonomy) -> dict[str, list[dict[str, Any]]]:
     """Every fixed taxonomy as lists of {slug, label, ...}."""
     return {
         name: [{"slug": t.slug, "label": t.label, **dict(t.extra)} for t in taxonomy.terms(name)]

@@ -8,11 +8,11 @@ from sqlalchemy import JSON, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.accounts.models import User
-from directory.catalogue.models import utcnow
-from directory.extensions import db
+from directory.clock import utcnow
+from directory.extensions import Model
 
 
-class AuditEntry(db.Model):
+class AuditEntry(Model):
     """One field's change; entries saved together share a change_id."""
 
     __tablename__ = "audit_entry"

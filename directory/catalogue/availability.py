@@ -9,21 +9,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
+from typing import TypedDict
+
+from directory.catalogue.models import Listing
+from directory.states import ApplicationStatus, ListingStatus
 
 # Funds and funding calls change quickly; other support less so (issue: the catalogue).
 FUNDING_TYPES = frozenset({"equity", "angel", "loan", "grant", "crowdfunding", "award"})
 FUNDING_CHECK_DAYS = 90
 OTHER_CHECK_DAYS = 180
 
-# state -> how a founder reads it when nothing more specific applies
-STATES = ("open", "rolling", "opens", "between_rounds", "paused", "ended", "unconfirmed")
+
+class AvailabilityState(StrEnum):
+    """Where a listing stands for a founder today (derived, never stored)."""
+
+    OPEN = "open"  # taking applications until a date
+    ROLLING = "rolling"  # open all year
+    OPENS = "opens"  # opens on a known date
+    BETWEEN_ROUNDS = "between_rounds"
+    PAUSED = "paused"
+    ENDED = "ended"
+    UNCONFIRMED = "unconfirmed"  # nobody has checked it within its window
 
 
 @dataclass(frozen=True)
 class Availability:
     """Where a listing stands today, with the dates behind it."""
 
-    state: str
+    state: AvailabilityState
     opens_on: date | None = None
     closes_on: date | None = None
     ended_on: date | None = None
@@ -33,12 +47,16 @@ class Availability:
     @property
     def is_open(self) -> bool:
         """Whether a founder can apply or enquire now, as far as the directory knows."""
-        return self.state in ("open", "rolling")
+        return self.state in (AvailabilityState.OPEN, AvailabilityState.ROLLING)
 
     @property
     def is_closed(self) -> bool:
         """Ended, paused or between rounds: shown after open listings, and labelled."""
-        return self.state in ("ended", "paused", "between_rounds")
+        return self.state in (
+            AvailabilityState.ENDED,
+            AvailabilityState.PAUSED,
+            AvailabilityState.BETWEEN_ROUNDS,
+        )
 
 
 def check_window(support_types: list[str]) -> timedelta:
@@ -52,57 +70,74 @@ def check_expired(last_checked_on: date | None, support_types: list[str], today:
     return last_checked_on is None or today - last_checked_on > check_window(support_types)
 
 
-def overdue_days(listing, today: date) -> int:
+def overdue_days(listing: Listing, today: date) -> int:
     """Days past its check window (counting from creation if never checked); 0 or less is fine."""
     checked = listing.last_checked_on or listing.created_at.date()
-    support = [getattr(term, "slug", term) for term in listing.support_types]
+    support = [term.slug for term in listing.support_types]
     return (today - checked - check_window(support)).days
 
 
-def open_interval(listing) -> tuple[date, date] | None:
+def open_interval(listing: Listing) -> tuple[date, date] | None:
     """The days on which `availability` reads open or rolling (None: on no day).
 
     The search index stores this span, so "open now" is judged against the day of a search;
     a test checks the two functions agree on every day.
     """
-    if listing.status != "active" or listing.application_status == "closed":
+    if (
+        listing.status != ListingStatus.ACTIVE
+        or listing.application_status == ApplicationStatus.CLOSED
+    ):
         return None
     if listing.last_checked_on is None:
         return None
-    support = [getattr(term, "slug", term) for term in listing.support_types]
+    support = [term.slug for term in listing.support_types]
     until = listing.last_checked_on + check_window(support)
     if listing.deadline is not None:
         until = min(until, listing.deadline)
     start = date.min
-    if listing.application_status == "opens" and listing.opens_on:
+    if listing.application_status == ApplicationStatus.OPENS and listing.opens_on:
         start = listing.opens_on
     return (start, until) if start <= until else None
 
 
-def availability(listing, today: date | None = None) -> Availability:
-    """Where a listing (model or search document fields) stands on `today`."""
+class KnownDates(TypedDict):
+    """The dates and words behind every Availability."""
+
+    opens_on: date | None
+    closes_on: date | None
+    next_round: str | None
+    last_checked_on: date | None
+
+
+def availability(listing: Listing, today: date | None = None) -> Availability:
+    """Where a listing stands on `today`."""
     today = today or date.today()
-    support = [getattr(term, "slug", term) for term in listing.support_types]
-    known = {
+    support = [term.slug for term in listing.support_types]
+    known: KnownDates = {
         "opens_on": listing.opens_on,
         "closes_on": listing.deadline,
         "next_round": listing.next_round,
         "last_checked_on": listing.last_checked_on,
     }
-    if listing.status == "closed":
-        return Availability("ended", ended_on=listing.closed_on, **known)
-    if listing.status == "paused":
-        return Availability("paused", **known)
+    if listing.status == ListingStatus.CLOSED:
+        return Availability(AvailabilityState.ENDED, ended_on=listing.closed_on, **known)
+    if listing.status == ListingStatus.PAUSED:
+        return Availability(AvailabilityState.PAUSED, **known)
     if listing.deadline is not None and listing.deadline < today:
-        return Availability("between_rounds", **known)
-    if listing.application_status == "closed":
-        return Availability("between_rounds", **known)
-    if listing.application_status == "opens" and listing.opens_on and listing.opens_on > today:
-        return Availability("opens", **known)
+        return Availability(AvailabilityState.BETWEEN_ROUNDS, **known)
+    if listing.application_status == ApplicationStatus.CLOSED:
+        return Availability(AvailabilityState.BETWEEN_ROUNDS, **known)
+    if (
+        listing.application_status == ApplicationStatus.OPENS
+        and listing.opens_on
+        and listing.opens_on > today
+    ):
+        return Availability(AvailabilityState.OPENS, **known)
     if check_expired(listing.last_checked_on, support, today):
         # Nobody has confirmed it lately: do not promise it is open.
-        return Availability("unconfirmed", **known)
-    state = "rolling" if listing.application_status == "rolling" else "open"
+        return Availability(AvailabilityState.UNCONFIRMED, **known)
+    rolling = listing.application_status == ApplicationStatus.ROLLING
+    state = AvailabilityState.ROLLING if rolling else AvailabilityState.OPEN
     return Availability(state, **known)
 
 
@@ -123,7 +158,7 @@ class WayToAct:
         return self.target
 
 
-def way_to_act(listing) -> WayToAct | None:
+def way_to_act(listing: Listing) -> WayToAct | None:
     """The listing's website, else its organisation's, else a form, an email or a phone."""
     candidates = (
         ("website", listing.website),

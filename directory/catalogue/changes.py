@@ -1,30 +1,51 @@
-"""Every change to a listing or organisation made by a person goes through here, audited."""
+"""Every change to a listing or organisation goes through here, audited: people's edits, the
+seed loader and the admin import alike. Functions here only flush; the caller commits."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from directory.accounts.models import User
-from directory.audit.services import (
+from directory.audit.services import record_change
+from directory.catalogue.editing import (
+    apply_listing_record,
+    apply_organisation_record,
+    comparable,
+    listing_record,
+    organisation_record,
+)
+from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.placing import place_location
+from directory.catalogue.records import LISTING_FIELDS, Record, normalise_listing
+from directory.catalogue.snapshots import (
     LISTING_EXTRA_FIELDS,
     listing_state,
     listing_state_after,
     organisation_state,
-    record_change,
     record_from_state,
 )
-from directory.catalogue.editing import apply_listing_record
-from directory.catalogue.models import Listing, Organisation
-from directory.catalogue.records import LISTING_FIELDS, normalise_listing
 from directory.extensions import db
-from directory.geo.service import place_location
+from directory.states import ListingStatus, ModerationState
 
 
-def unique_slug(model, name: str) -> str:
+@dataclass
+class Tally:
+    """How many records of one kind were created, updated or left unchanged."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def unique_slug(model: type[Listing | Organisation], name: str) -> str:
     """A URL slug from a name, made unique with a number where needed."""
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:100] or "listing"
     slug, number = base, 1
@@ -37,14 +58,14 @@ def unique_slug(model, name: str) -> str:
 def save_listing(
     listing: Listing,
     user: User | None,
-    record: dict | None = None,
+    record: Record | None = None,
     actor: str | None = None,
-    **fields,
+    **fields: Any,
 ) -> Listing:
     """Apply a record and/or plain fields to a listing and audit the difference; only flushes."""
     before = listing_state(listing) if listing.id else None
     if record is not None:
-        apply_listing_record(db.session, listing, record)
+        apply_listing_record(db.session(), listing, record)
         place_on_map(listing)
     for name, value in fields.items():
         setattr(listing, name, value)
@@ -63,18 +84,18 @@ def place_on_map(listing: Listing) -> None:
         place_location(lookup, location, listing.region_slugs)
 
 
-def create_draft(user: User, organisation: Organisation, record: dict) -> Listing:
+def create_draft(user: User, organisation: Organisation, record: Record) -> Listing:
     """A new listing in draft, owned through its organisation."""
     record = {
         **record,
         "organisation": organisation.slug,
         "slug": unique_slug(Listing, record["name"]),
     }
-    listing = save_listing(Listing(moderation_state="draft"), user, record)
+    listing = save_listing(Listing(moderation_state=ModerationState.DRAFT), user, record)
     return listing
 
 
-def editable_record(listing: Listing, changes: dict) -> dict:
+def editable_record(listing: Listing, changes: Record) -> Record:
     """The listing's record with an owner's edits; slug and organisation kept."""
     state = record_from_state(listing_state(listing))
     record = {field: state[field] for field in LISTING_FIELDS}
@@ -86,22 +107,26 @@ def editable_record(listing: Listing, changes: dict) -> dict:
 
 def submit(listing: Listing, user: User) -> None:
     """Send a draft (or a rejected listing) to the moderators."""
-    save_listing(listing, user, moderation_state="submitted", moderation_note=None)
+    save_listing(listing, user, moderation_state=ModerationState.SUBMITTED, moderation_note=None)
 
 
 def publish(listing: Listing, moderator: User) -> None:
     """Make a submitted listing public."""
-    save_listing(listing, moderator, moderation_state="published", moderation_note=None)
+    save_listing(
+        listing, moderator, moderation_state=ModerationState.PUBLISHED, moderation_note=None
+    )
 
 
 def reject(listing: Listing, moderator: User, reason: str) -> None:
     """Send a submission back to its owners with the reason."""
-    save_listing(listing, moderator, moderation_state="rejected", moderation_note=reason)
+    save_listing(
+        listing, moderator, moderation_state=ModerationState.REJECTED, moderation_note=reason
+    )
 
 
 def set_status(listing: Listing, user: User, status: str) -> None:
     """Pause, close (ended today, kept as ended) or reopen a listing."""
-    closed_on = (listing.closed_on or date.today()) if status == "closed" else None
+    closed_on = (listing.closed_on or date.today()) if status == ListingStatus.CLOSED else None
     save_listing(listing, user, status=status, closed_on=closed_on)
 
 
@@ -123,7 +148,7 @@ def restore(listing: Listing, moderator: User, change_id: str) -> None:
     save_listing(listing, moderator, {**record, "slug": listing.slug}, **extras)
 
 
-def save_organisation(organisation: Organisation, user: User | None, **fields) -> Organisation:
+def save_organisation(organisation: Organisation, user: User | None, **fields: Any) -> Organisation:
     """Change an organisation's fields and audit the difference; only flushes."""
     before = organisation_state(organisation) if organisation.id else None
     for name, value in fields.items():
@@ -134,3 +159,71 @@ def save_organisation(organisation: Organisation, user: User | None, **fields) -
         "organisation", organisation.id, before, organisation_state(organisation), user=user
     )
     return organisation
+
+
+def save_records(
+    session: Session,
+    organisation_records: dict[str, Record],
+    listing_records: dict[str, Record],
+    actor: str,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[Tally, Tally]:
+    """Upsert validated records by slug (the seed loader and the admin import), audited as
+    `actor`; new listings are published. Only flushes; returns (organisations, listings)."""
+    organisations_tally, listings_tally = Tally(), Tally()
+    existing_organisations = {row.slug: row for row in session.scalars(select(Organisation))}
+    for slug, record in organisation_records.items():
+        organisation = existing_organisations.get(slug)
+        if organisation is None:
+            organisation = Organisation()
+            apply_organisation_record(organisation, record)
+            session.add(organisation)
+            session.flush()
+            record_change(
+                "organisation", organisation.id, None, organisation_state(organisation), actor=actor
+            )
+            organisations_tally.created += 1
+        elif organisation_record(organisation) == record:
+            organisations_tally.unchanged += 1
+        else:
+            before = organisation_state(organisation)
+            apply_organisation_record(organisation, record)
+            record_change(
+                "organisation",
+                organisation.id,
+                before,
+                organisation_state(organisation),
+                actor=actor,
+            )
+            organisations_tally.updated += 1
+    session.flush()
+
+    organisations = {row.slug: row for row in session.scalars(select(Organisation))}
+    existing_listings = {row.slug: row for row in session.scalars(select(Listing))}
+    created: list[Listing] = []
+    updated: list[tuple[Listing, Record]] = []
+    for done, (slug, record) in enumerate(listing_records.items(), start=1):
+        listing = existing_listings.get(slug)
+        if listing is None:
+            listing = Listing(moderation_state=ModerationState.PUBLISHED)
+            session.add(listing)
+            apply_listing_record(session, listing, record, organisations)
+            created.append(listing)
+        elif comparable(listing_record(listing)) == comparable(record):
+            listings_tally.unchanged += 1
+        else:
+            before = listing_state(listing)
+            apply_listing_record(session, listing, record, organisations)
+            updated.append((listing, before))
+        if progress:
+            progress(done)
+    # One flush for the whole file: a flush per listing made a 5 MB import take 20 s.
+    session.flush()
+    for listing in created:
+        record_change("listing", listing.id, None, listing_state(listing), actor=actor)
+    for listing, before in updated:
+        record_change("listing", listing.id, before, listing_state(listing), actor=actor)
+    listings_tally.created += len(created)
+    listings_tally.updated += len(updated)
+    session.flush()
+    return organisations_tally, listings_tally

@@ -1,4 +1,4 @@
-"""`flask seed ...`: load the fixed taxonomies and the real catalogue."""
+"""`flask catalogue ...`: check and maintain the real catalogue; `flask geo unplaced`."""
 
 import sys
 from pathlib import Path
@@ -6,9 +6,7 @@ from pathlib import Path
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import select
 
-from directory import config as configuration
 from directory.catalogue.coverage import (
     coverage,
     coverage_shortfalls,
@@ -19,85 +17,11 @@ from directory.catalogue.coverage import (
     near_copy_problems,
 )
 from directory.catalogue.links import OUTCOMES
-from directory.catalogue.models import Listing
-from directory.catalogue.seed import CatalogueInvalid, load_catalogue, read_catalogue
-from directory.catalogue.synth import PREFIX, is_synthetic, synthetic_catalogue
+from directory.catalogue.placing import unplaced_locations
+from directory.catalogue.seed import CatalogueInvalid, read_catalogue
+from directory.catalogue.synth import is_synthetic, synthetic_catalogue
 from directory.extensions import db
-from directory.search.indexing import rebuild_index
-
-
-@click.group("seed", help="Load reviewed data from seed_data/.")
-def seed_cli() -> None:
-    """Group of seed commands."""
-
-
-@seed_cli.command("load", help="Validate seed_data/ and upsert it by slug; then rebuild the index.")
-@click.option("--no-index", is_flag=True, help="Leave the search index alone.")
-@click.option(
-    "--synthetic",
-    is_flag=True,
-    help="Allow a synthetic catalogue (benchmarks only; never the default database).",
-)
-@with_appcontext
-def load_command(no_index: bool, synthetic: bool) -> None:
-    """Load taxonomies and catalogue, all or nothing, reporting what changed."""
-    seed_dir = Path(current_app.config["SEED_DATA_DIR"])
-    taxonomy = current_app.extensions["taxonomy"]
-    refuse_mixing(seed_dir, synthetic)
-    try:
-        catalogue = read_catalogue(seed_dir, taxonomy)
-    except CatalogueInvalid as invalid:
-        for problem in invalid.problems:
-            click.echo(f"error: {problem}", err=True)
-        raise click.ClickException(
-            f"{len(invalid.problems)} problem(s) found; nothing was loaded."
-        ) from None
-    with click.progressbar(
-        length=len(catalogue.listings), label="Loading listings", file=sys.stderr
-    ) as bar:
-        report = load_catalogue(db.session, taxonomy, catalogue, progress=lambda _: bar.update(1))
-    db.session.commit()
-    for kind in ("organisations", "listings"):
-        tally = getattr(report, kind)
-        click.echo(
-            f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
-        )
-    if report.unplaced:
-        click.echo(
-            f"{len(report.unplaced)} location(s) could not be placed on the map "
-            "(give them a postcode):"
-        )
-        for location in report.unplaced:
-            click.echo(f"  {location}")
-    if not no_index:
-        count = rebuild_index(current_app.config["SEARCH_INDEX_DIR"])
-        click.echo(f"search index rebuilt: {count} listings")
-
-
-def refuse_mixing(seed_dir: Path, synthetic_allowed: bool) -> None:
-    """Synthetic and real listings never share a database, and never the default one."""
-    has_synthetic = db.session.scalar(
-        select(Listing.id).where(Listing.slug.startswith(PREFIX)).limit(1)
-    )
-    has_real = db.session.scalar(
-        select(Listing.id).where(Listing.slug.not_like(f"{PREFIX}%")).limit(1)
-    )
-    if is_synthetic(seed_dir):
-        if not synthetic_allowed:
-            raise click.ClickException(
-                f"{seed_dir} is a SYNTHETIC catalogue: pass --synthetic "
-                "and point DATABASE_URL at a separate database"
-            )
-        default = configuration.default_database_url(Path(current_app.instance_path))
-        if current_app.config["SQLALCHEMY_DATABASE_URI"] == default or has_real:
-            raise click.ClickException(
-                "refusing to load synthetic listings into a database "
-                "that is the default one or holds real listings"
-            )
-    elif has_synthetic:
-        raise click.ClickException(
-            "this database holds synthetic listings: load the real catalogue into another database"
-        )
+from directory.transactions import commit
 
 
 @click.group("catalogue", help="Check and maintain the real catalogue in seed_data/.")
@@ -193,7 +117,7 @@ def links_command(concurrency: int, per_host: int, timeout: float) -> None:
 
     from directory.catalogue.links import check_links, collect_links, record_results
 
-    urls = sorted(collect_links(db.session))
+    urls = sorted(collect_links(db.session()))
     agent = (
         "StartupSupportDirectory-LinkCheck/1.0 (checks the links it lists; "
         f"{current_app.config['BASE_URL']}/about)"
@@ -209,7 +133,21 @@ def links_command(concurrency: int, per_host: int, timeout: float) -> None:
                 progress=lambda done: bar.update(done - bar.pos),
             )  # fmt: skip
         )
-    record_results(db.session, results)
-    db.session.commit()
+    record_results(db.session(), results)
+    commit()
     counts = {outcome: sum(r.outcome == outcome for r in results) for outcome in OUTCOMES}
     click.echo(", ".join(f"{count} {outcome}" for outcome, count in counts.items()))
+
+
+# Added to `flask geo` by the app (geo knows places, not listings).
+@click.command("unplaced", help="List listing locations that could not be placed on the map.")
+@with_appcontext
+def unplaced_command() -> None:
+    """Name each location without coordinates; exit 1 if there is any."""
+    unplaced = unplaced_locations()
+    for location in unplaced:
+        click.echo(f"{location.listing.slug}: {location.name or location.town} "
+                   f"({location.postcode or location.town})")  # fmt: skip
+    click.echo(f"{len(unplaced)} location(s) could not be placed")
+    if unplaced:
+        raise SystemExit(1)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from directory.catalogue.records import Problem
 from directory.catalogue.seed import Catalogue
+from directory.states import ListingStatus
 from directory.taxonomy import UK_WIDE, Taxonomy
 
 # The coverage a founder in any region should find (issue: the real catalogue).
@@ -65,12 +66,12 @@ class Coverage:
     """Counts of listings by taxonomy, and region crossed with stage and support type."""
 
     total: int
-    by_region: Counter
-    by_stage: Counter
-    by_support: Counter
-    by_sector: Counter
-    region_stage: dict[str, Counter]
-    region_support: dict[str, Counter]
+    by_region: Counter[str]
+    by_stage: Counter[str]
+    by_support: Counter[str]
+    by_sector: Counter[str]
+    region_stage: dict[str, Counter[str]]
+    region_support: dict[str, Counter[str]]
 
 
 def duplicate_problems(catalogue: Catalogue) -> list[Problem]:
@@ -117,7 +118,7 @@ def near_copy_problems(catalogue: Catalogue) -> list[Problem]:
     for slug, runs in shingles.items():
         for run in runs:
             holders[run].append(slug)
-    shared: Counter = Counter()
+    shared: Counter[tuple[str, str]] = Counter()
     for slugs in holders.values():
         if len(slugs) < 20:  # a phrase in dozens of listings is a stock phrase, not a copy
             for i, first in enumerate(slugs):
@@ -139,9 +140,9 @@ def near_copy_problems(catalogue: Catalogue) -> list[Problem]:
 def target_counts(catalogue: Catalogue, target: Target) -> tuple[int, Counter]:
     """Listings (not closed) meeting a target: in all, and per region (regional ones only)."""
     total = 0
-    by_region: Counter = Counter()
+    by_region: Counter[str] = Counter()
     for listing in catalogue.listings.values():
-        if listing["status"] == "closed" or not listing["support_types"]:
+        if listing["status"] == ListingStatus.CLOSED or not listing["support_types"]:
             continue
         types = listing["support_types"] if target.any_type else listing["support_types"][:1]
         if not target.kinds & set(types):
@@ -165,7 +166,8 @@ def postcoded_sites(catalogue: Catalogue) -> tuple[int, int]:
     sites = [
         location
         for listing in catalogue.listings.values()
-        if PHYSICAL_KINDS & set(listing["support_types"]) and listing["status"] != "closed"
+        if PHYSICAL_KINDS & set(listing["support_types"])
+        and listing["status"] != ListingStatus.CLOSED
         for location in listing["locations"]
     ]
     return sum(1 for location in sites if location["postcode"]), len(sites)
@@ -218,10 +220,16 @@ def mission_table(catalogue: Catalogue, taxonomy: Taxonomy) -> str:
 
 def coverage(catalogue: Catalogue, taxonomy: Taxonomy) -> Coverage:
     """Count listings by region (region-specific only), stage, support type and sector."""
-    listings = [listing for listing in catalogue.listings.values() if listing["status"] != "closed"]
-    region_stage: dict[str, Counter] = {slug: Counter() for slug in taxonomy.slugs("regions")}
-    region_support: dict[str, Counter] = {slug: Counter() for slug in taxonomy.slugs("regions")}
-    by_sector: Counter = Counter()
+    listings = [
+        listing
+        for listing in catalogue.listings.values()
+        if listing["status"] != ListingStatus.CLOSED
+    ]
+    region_stage: dict[str, Counter[str]] = {slug: Counter() for slug in taxonomy.slugs("regions")}
+    region_support: dict[str, Counter[str]] = {
+        slug: Counter() for slug in taxonomy.slugs("regions")
+    }
+    by_sector: Counter[str] = Counter()
     for listing in listings:
         for region in listing["regions"]:
             if region != UK_WIDE:

@@ -7,6 +7,7 @@ import io
 import json
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,6 +19,7 @@ from directory.catalogue.records import (
     DATE_FIELDS,
     LIST_FIELDS,
     ORGANISATION_FIELDS,
+    Record,
     normalise_listing,
     normalise_organisation,
     validate_listing,
@@ -26,9 +28,11 @@ from directory.catalogue.records import (
 from directory.catalogue.seed import Catalogue
 from directory.extensions import db
 from directory.inputs import is_whole_number
+from directory.spreadsheets import escape_cell, unescape_cell
+from directory.states import ModerationState
 from directory.taxonomy import Taxonomy
 
-MODERATION_STATES = ("draft", "submitted", "published", "rejected")
+MODERATION_STATES = tuple(ModerationState)
 ORGANISATION_COLUMNS = [f"organisation_{field}" for field in ORGANISATION_FIELDS if field != "slug"]
 COLUMNS = [
     "slug",
@@ -66,21 +70,9 @@ COLUMNS = [
 # Cells holding JSON: lists of mappings that a flat cell cannot hold otherwise.
 JSON_COLUMNS = ("locations", "sources", "organisation_sources")
 LIST_SEPARATOR = "|"
-# A spreadsheet would run a cell starting with one of these as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@")
 
 
-def escape_cell(value: str) -> str:
-    """Stop a spreadsheet reading text as a formula by prefixing an apostrophe."""
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
-
-
-def unescape_cell(value: str) -> str:
-    """Undo escape_cell, so an exported file re-imports unchanged."""
-    return value[1:] if value.startswith("'") and value[1:].startswith(FORMULA_STARTS) else value
-
-
-def _cell(value) -> str:
+def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -111,7 +103,7 @@ def export_rows() -> Iterable[list[str]]:
         yield [_cell(row.get(column)) for column in COLUMNS]
 
 
-def _json_default(value):
+def _json_default(value: object) -> str:
     """Dates inside JSON cells (sources' retrieval dates) as ISO text."""
     if isinstance(value, date):
         return value.isoformat()
@@ -148,10 +140,10 @@ def parse_catalogue_csv(
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         return Catalogue({}, {}), {}, [f"line 1, header: missing column(s) {', '.join(missing)}"]
-    organisations: dict[str, dict] = {}
-    listings: dict[str, dict] = {}
+    organisations: dict[str, Record] = {}
+    listings: dict[str, Record] = {}
     states: dict[str, str] = {}
-    raw_listings: list[tuple[int, dict]] = []
+    raw_listings: list[tuple[int, Record]] = []
     for line, row in enumerate(rows, start=2):
         if None in row:
             problems.append(f"line {line}, row: has more cells than the header")
@@ -181,7 +173,7 @@ def parse_catalogue_csv(
         if values["slug"] in listings:
             problems.append(f"line {line}, slug: '{values['slug']}' appears on an earlier line")
         listings[values["slug"]] = normalise_listing(raw)
-        states[values["slug"]] = values["moderation_state"] or "published"
+        states[values["slug"]] = values["moderation_state"] or ModerationState.PUBLISHED
         if states[values["slug"]] not in MODERATION_STATES:
             problems.append(
                 f"line {line}, moderation_state: must be one of {', '.join(MODERATION_STATES)}"
@@ -196,10 +188,10 @@ def parse_catalogue_csv(
     return Catalogue(organisations, listings), states, problems
 
 
-def _raw_listing(values: dict[str, str], line: int) -> tuple[dict, list[str]]:
+def _raw_listing(values: dict[str, str], line: int) -> tuple[Record, list[str]]:
     """Turn one row's cells into a raw listing record, noting cells that cannot be read."""
     problems: list[str] = []
-    raw: dict = {
+    raw: Record = {
         column: values[column] or None
         for column in COLUMNS
         if column not in ORGANISATION_COLUMNS
@@ -225,7 +217,7 @@ def _raw_listing(values: dict[str, str], line: int) -> tuple[dict, list[str]]:
     return raw, problems
 
 
-def _json_cell(values: dict[str, str], column: str, line: int, problems: list[str]) -> list:
+def _json_cell(values: dict[str, str], column: str, line: int, problems: list[str]) -> list[Any]:
     """A cell holding a JSON list; an unreadable one is noted and read as empty."""
     if not values[column]:
         return []

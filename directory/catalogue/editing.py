@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,13 +21,14 @@ from directory.catalogue.models import (
 from directory.catalogue.records import (
     CONTACT_FIELDS,
     LOCATION_FIELDS,
+    Record,
     normalise_listing,
     normalise_organisation,
 )
 from directory.taxonomy import UK_WIDE
 
 
-def organisation_record(organisation: Organisation) -> dict:
+def organisation_record(organisation: Organisation) -> Record:
     """Read an organisation back into the seed record shape."""
     return normalise_organisation(
         {
@@ -39,7 +41,7 @@ def organisation_record(organisation: Organisation) -> dict:
     )
 
 
-def listing_record(listing: Listing) -> dict:
+def listing_record(listing: Listing) -> Record:
     """Read a listing back into the seed record shape."""
     return normalise_listing(
         {
@@ -81,7 +83,7 @@ def listing_record(listing: Listing) -> dict:
     )
 
 
-def stored_sources(sources: list[dict]) -> list[dict]:
+def stored_sources(sources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Sources as the JSON column keeps them: retrieval dates as ISO text."""
     return [
         {**source, "retrieved": source["retrieved"].isoformat()}
@@ -91,7 +93,7 @@ def stored_sources(sources: list[dict]) -> list[dict]:
     ]
 
 
-def note_source_check(listing: Listing, sources: list[dict]) -> None:
+def note_source_check(listing: Listing, sources: list[dict[str, Any]]) -> None:
     """Reading a listing's sources is a check of it, dated by the latest reading.
 
     An owner's or moderator's later check stays: only a newer reading replaces it.
@@ -103,13 +105,13 @@ def note_source_check(listing: Listing, sources: list[dict]) -> None:
         listing.last_checked_by = "its published sources"
 
 
-def apply_organisation_record(organisation: Organisation, record: dict) -> None:
+def apply_organisation_record(organisation: Organisation, record: Record) -> None:
     """Copy a validated organisation record onto an organisation."""
     for key, value in record.items():
         setattr(organisation, key, stored_sources(value) if key == "sources" else value)
 
 
-def comparable(record: dict) -> dict:
+def comparable(record: Record) -> Record:
     """A record whose taxonomy lists compare as sets: the database returns display order."""
     return {
         key: sorted(value) if key in ("support_types", "stages", "sectors", "regions",
@@ -121,7 +123,7 @@ def comparable(record: dict) -> dict:
 def apply_listing_record(
     session: Session,
     listing: Listing,
-    record: dict,
+    record: Record,
     organisations: dict[str, Organisation] | None = None,
 ) -> None:
     """Copy a validated listing record onto a listing, replacing its taxonomy links.

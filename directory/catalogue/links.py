@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from directory.catalogue.models import LinkCheck, Listing, Organisation
+from directory.states import ModerationState
 
 OUTCOMES = ("ok", "redirected", "broken", "unreachable")
 # A redirect that says the address has moved for good: the catalogue should follow it.
@@ -51,7 +52,7 @@ def collect_links(session: Session) -> dict[str, list[LinkUse]]:
     """Every web address in published records: websites, contact forms and sources."""
     links: dict[str, list[LinkUse]] = defaultdict(list)
     organisations = session.scalars(
-        select(Organisation).where(Organisation.moderation_state == "published")
+        select(Organisation).where(Organisation.moderation_state == ModerationState.PUBLISHED)
     )
     for organisation in organisations:
         use = ("organisation", organisation.slug, organisation.name)
@@ -61,7 +62,7 @@ def collect_links(session: Session) -> dict[str, list[LinkUse]]:
             links[source["url"]].append(LinkUse(*use, "sources"))
     listings = session.scalars(
         select(Listing)
-        .where(Listing.moderation_state == "published")
+        .where(Listing.moderation_state == ModerationState.PUBLISHED)
         .options(selectinload(Listing.organisation))
     )
     for listing in listings:

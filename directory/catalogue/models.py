@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from directory.extensions import db
+from directory.clock import utcnow
+from directory.extensions import Model, db
+from directory.states import ApplicationStatus, ListingStatus, ModerationState
 
 
-def utcnow() -> datetime:
-    """Return the current time in UTC (a callable default, evaluated per row)."""
-    return datetime.now(UTC)
-
-
-class Region(db.Model):
+class Region(Model):
     """One of the 12 UK nations and regions (DESIGN section 4)."""
 
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -27,7 +24,7 @@ class Region(db.Model):
         return f"<Region {self.slug}>"
 
 
-class Stage(db.Model):
+class Stage(Model):
     """A business stage, mapped onto GOV.UK's business_stages."""
 
     slug: Mapped[str] = mapped_column(String(40), primary_key=True)
@@ -39,7 +36,7 @@ class Stage(db.Model):
         return f"<Stage {self.slug}>"
 
 
-class SupportType(db.Model):
+class SupportType(Model):
     """A kind of support, mapped onto GOV.UK's types_of_support."""
 
     __tablename__ = "support_type"
@@ -54,7 +51,7 @@ class SupportType(db.Model):
         return f"<SupportType {self.slug}>"
 
 
-class Sector(db.Model):
+class Sector(Model):
     """A GOV.UK industry, or `any` for sector-agnostic support."""
 
     slug: Mapped[str] = mapped_column(String(60), primary_key=True)
@@ -65,7 +62,7 @@ class Sector(db.Model):
         return f"<Sector {self.slug}>"
 
 
-class BusinessSize(db.Model):
+class BusinessSize(Model):
     """A GOV.UK business size band, used as optional eligibility."""
 
     __tablename__ = "business_size"
@@ -95,7 +92,7 @@ listing_sector = _link_table("sector", "sector")
 listing_business_size = _link_table("business_size", "business_size")
 
 
-class Organisation(db.Model):
+class Organisation(Model):
     """A body that runs one or more listings (HSDS organization)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -107,7 +104,7 @@ class Organisation(db.Model):
     sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # published, or proposed by a would-be owner and waiting for a moderator, or rejected
     moderation_state: Mapped[str] = mapped_column(
-        String(20), default="published", server_default="published"
+        String(20), default=ModerationState.PUBLISHED, server_default="published"
     )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -120,7 +117,7 @@ class Organisation(db.Model):
         return f"<Organisation {self.slug}>"
 
 
-class Listing(db.Model):
+class Listing(Model):
     """One offering a founder can use: a programme, fund, loan scheme, hub or resource."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,17 +138,17 @@ class Listing(db.Model):
     equity_taken: Mapped[bool | None]
     eligibility: Mapped[str | None] = mapped_column(Text)
     # open, rolling (apply any time), closed, opens (on opens_on)
-    application_status: Mapped[str] = mapped_column(String(20), default="rolling")
+    application_status: Mapped[str] = mapped_column(String(20), default=ApplicationStatus.ROLLING)
     opens_on: Mapped[date | None]
     deadline: Mapped[date | None]
     # Between rounds with no date yet: what is known of the next one.
     next_round: Mapped[str | None] = mapped_column(Text)
     # active, paused, closed: whether the offering runs at all
-    status: Mapped[str] = mapped_column(String(20), default="active")
+    status: Mapped[str] = mapped_column(String(20), default=ListingStatus.ACTIVE)
     # When a closed programme ended; it stays listed as ended.
     closed_on: Mapped[date | None]
     # draft, submitted, published, rejected: only published listings are public
-    moderation_state: Mapped[str] = mapped_column(String(20), default="published")
+    moderation_state: Mapped[str] = mapped_column(String(20), default=ModerationState.PUBLISHED)
     # What a moderator said when sending a submission back, shown to its owners.
     moderation_note: Mapped[str | None] = mapped_column(Text)
     uk_wide: Mapped[bool] = mapped_column(default=False)
@@ -181,7 +178,7 @@ class Listing(db.Model):
     @property
     def is_public(self) -> bool:
         """Whether founders may see this listing at all."""
-        return self.moderation_state == "published"
+        return self.moderation_state == ModerationState.PUBLISHED
 
     @property
     def region_slugs(self) -> list[str]:
@@ -192,7 +189,7 @@ class Listing(db.Model):
         return f"<Listing {self.slug}>"
 
 
-class Location(db.Model):
+class Location(Model):
     """A physical site where a listing is delivered (HSDS location)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -215,7 +212,7 @@ class Location(db.Model):
         return f"<Location {self.town} {self.postcode or ''}>"
 
 
-class LinkCheck(db.Model):
+class LinkCheck(Model):
     """The latest answer of one web address the catalogue uses (`flask catalogue links`)."""
 
     __tablename__ = "link_check"

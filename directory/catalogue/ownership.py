@@ -8,11 +8,13 @@ from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from directory.accounts.models import User
-from directory.catalogue.models import Organisation, utcnow
-from directory.extensions import db
+from directory.catalogue.models import Organisation
+from directory.clock import utcnow
+from directory.extensions import Model
+from directory.states import MembershipState
 
 
-class Membership(db.Model):
+class Membership(Model):
     """A user's request to manage an organisation, and the moderator's decision on it."""
 
     __tablename__ = "organisation_membership"
@@ -26,7 +28,7 @@ class Membership(db.Model):
         ForeignKey("organisation.id", ondelete="CASCADE"), index=True
     )
     # requested, approved or rejected
-    state: Mapped[str] = mapped_column(String(20), default="requested")
+    state: Mapped[str] = mapped_column(String(20), default=MembershipState.REQUESTED)
     message: Mapped[str | None] = mapped_column(Text)
     decision_reason: Mapped[str | None] = mapped_column(Text)
     decided_by_id: Mapped[int | None] = mapped_column(

@@ -15,7 +15,9 @@ from directory.geo.lookup import GeoError, GeoLookup, GeoResult
 log = logging.getLogger(__name__)
 
 
-def geocode(lookup: GeoLookup, postcode: str | None, town: str | None, regions: list[str]):
+def geocode(
+    lookup: GeoLookup, postcode: str | None, town: str | None, regions: list[str]
+) -> GeoResult | None:
     """The point of a postcode, else of a town (among same-named towns, one in regions)."""
     if postcode:
         try:
@@ -37,7 +39,7 @@ def geocode(lookup: GeoLookup, postcode: str | None, town: str | None, regions: 
 def place_location(lookup: GeoLookup, location: Location, regions: list[str]) -> bool:
     """Set a location's coordinates, local authority and region; False if it cannot be placed."""
     result: GeoResult | None = geocode(lookup, location.postcode, location.town, regions)
-    lat, lon = result.point if result else (None, None)
+    lat, lon = (result.lat, result.lon) if result else (None, None)
     values = {
         "latitude": lat,
         "longitude": lon,

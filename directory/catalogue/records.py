@@ -8,20 +8,23 @@ imports and owners' forms all pass through `validate_listing`, so they obey one 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from directory.catalogue.models import Listing, Location, Organisation
 from directory.inputs import MAX_AMOUNT, column_length, web_address_problem
+from directory.states import ApplicationStatus, ListingStatus
 from directory.taxonomy import UK_WIDE, Taxonomy
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 POSTCODE_PATTERN = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 ()-]{7,20}$")
-APPLICATION_STATUSES = ("open", "rolling", "closed", "opens")
-LISTING_STATUSES = ("active", "paused", "closed")
+APPLICATION_STATUSES = tuple(ApplicationStatus)
+LISTING_STATUSES = tuple(ListingStatus)
 MIN_DESCRIPTION_WORDS = 30
 MAX_SUMMARY_CHARS = 300
 
@@ -58,6 +61,11 @@ CONTACT_LIMITS = {
 }
 MAX_TAG_CHARS = 60
 
+# A record as read from YAML, CSV or a form: its values are whatever was written, until validated.
+Record = dict[str, Any]
+# Called with a field and what is wrong with it.
+RecordProblem = Callable[[str, str], None]
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -72,14 +80,14 @@ class Problem:
         return f"{self.source}: {self.record}: {self.field}: {self.message}"
 
 
-def normalise_organisation(raw: dict) -> dict:
+def normalise_organisation(raw: Record) -> Record:
     """Return an organisation record with every field present."""
     record = {field: _clean(raw.get(field)) for field in ORGANISATION_FIELDS}
     record["sources"] = normalise_sources(raw.get("sources"))
     return record
 
 
-def normalise_listing(raw: dict) -> dict:
+def normalise_listing(raw: Record) -> Record:
     """Return a listing record with every field present, lists as lists, text trimmed."""
     record = {field: _clean(raw.get(field)) for field in LISTING_FIELDS}
     for field in LIST_FIELDS:
@@ -94,13 +102,13 @@ def normalise_listing(raw: dict) -> dict:
             location["postcode"] = format_postcode(location["postcode"])
     record["contact"] = normalise_contact(raw.get("contact"))
     record["sources"] = normalise_sources(raw.get("sources"))
-    record["application_status"] = record["application_status"] or "rolling"
-    record["status"] = record["status"] or "active"
+    record["application_status"] = record["application_status"] or ApplicationStatus.ROLLING
+    record["status"] = record["status"] or ListingStatus.ACTIVE
     return record
 
 
-def normalise_contact(raw) -> dict | None:
-    """The contact mapping with only the parts given, or None when there is none."""
+def normalise_contact(raw: object) -> object:
+    """The contact mapping with only the parts given, or None; a non-mapping is left for checks."""
     if not isinstance(raw, dict):
         return raw or None
     contact = {part: _clean(raw.get(part)) for part in CONTACT_FIELDS if _clean(raw.get(part))}
@@ -108,11 +116,11 @@ def normalise_contact(raw) -> dict | None:
     return {**contact, **extra} or None
 
 
-def normalise_sources(raw) -> list:
-    """Sources as a list of {url, retrieved, supports}, retrieval dates as dates."""
+def normalise_sources(raw: object) -> object:
+    """Sources as a list of {url, retrieved, supports}, retrieval dates as dates (or as found)."""
     if not isinstance(raw, list):
         return raw if raw else []
-    sources = []
+    sources: list[object] = []
     for source in raw:
         if not isinstance(source, dict):
             sources.append(source)
@@ -138,7 +146,7 @@ def format_postcode(postcode: str) -> str:
     return f"{compact[:-3]} {compact[-3:]}" if len(compact) > 3 else compact
 
 
-def _clean(value):
+def _clean(value: Any) -> Any:
     """Trim strings and turn empty strings into None, so missing and blank compare equal."""
     if isinstance(value, str):
         value = " ".join(value.split()) if "\n" not in value.strip() else value.strip()
@@ -146,7 +154,9 @@ def _clean(value):
     return value
 
 
-def validate_organisation(record: dict, source: str, require_sources: bool = True) -> list[Problem]:
+def validate_organisation(
+    record: Record, source: str, require_sources: bool = True
+) -> list[Problem]:
     """Return every problem with one organisation record."""
     problems: list[Problem] = []
     name = record.get("slug") or "(organisation without slug)"
@@ -164,8 +174,8 @@ def validate_organisation(record: dict, source: str, require_sources: bool = Tru
 
 
 def validate_listing(
-    raw: dict,
-    record: dict,
+    raw: Record,
+    record: Record,
     source: str,
     taxonomy: Taxonomy,
     organisation_websites: dict[str, str | None],
@@ -227,7 +237,7 @@ def validate_listing(
     return problems
 
 
-def _check_locations(raw: dict, problem) -> None:
+def _check_locations(raw: Record, problem: RecordProblem) -> None:
     """Each location needs a town; every part must fit its column; postcodes look like one."""
     for position, location in enumerate(raw.get("locations") or [], start=1):
         if not isinstance(location, dict):
@@ -248,7 +258,7 @@ def _check_locations(raw: dict, problem) -> None:
             problem(f"locations[{position}].postcode", f"'{postcode}' is not a UK postcode")
 
 
-def _check_contact(contact, problem) -> None:
+def _check_contact(contact: object, problem: RecordProblem) -> None:
     """A contact has an email address, a phone number and/or a form's web address."""
     if contact is None:
         return
@@ -270,7 +280,7 @@ def _check_contact(contact, problem) -> None:
         _check_url(contact["form"], problem, "contact.form")
 
 
-def _check_amounts(record: dict, problem) -> None:
+def _check_amounts(record: Record, problem: RecordProblem) -> None:
     """Amounts are whole pounds that fit the database, the smallest no more than the largest."""
     for field in ("funding_min", "funding_max"):
         value = record[field]
@@ -286,7 +296,7 @@ def _check_amounts(record: dict, problem) -> None:
         problem("equity_taken", "must be true or false")
 
 
-def _check_rounds(record: dict, problem) -> None:
+def _check_rounds(record: Record, problem: RecordProblem) -> None:
     """Statuses and dates: rounds say what is known of the next; ended programmes say when."""
     if record["application_status"] not in APPLICATION_STATUSES:
         problem("application_status", f"must be one of {', '.join(APPLICATION_STATUSES)}")
@@ -297,20 +307,23 @@ def _check_rounds(record: dict, problem) -> None:
             problem(field, "must be a date written as YYYY-MM-DD")
     if record["next_round"] is not None and not isinstance(record["next_round"], str):
         problem("next_round", "must be text")
-    if record["application_status"] == "opens" and record["opens_on"] is None:
+    if record["application_status"] == ApplicationStatus.OPENS and record["opens_on"] is None:
         problem("opens_on", "is required when application_status is opens")
-    if record["opens_on"] is not None and record["application_status"] != "opens":
+    if record["opens_on"] is not None and record["application_status"] != ApplicationStatus.OPENS:
         problem("opens_on", "is only used when application_status is opens")
-    if record["status"] == "closed" and record["closed_on"] is None:
+    if record["status"] == ListingStatus.CLOSED and record["closed_on"] is None:
         problem("closed_on", "is required when status is closed: when did it end?")
-    if record["closed_on"] is not None and record["status"] != "closed":
+    if record["closed_on"] is not None and record["status"] != ListingStatus.CLOSED:
         problem("closed_on", "is only used when status is closed")
-    between_rounds = record["application_status"] == "closed" and record["status"] != "closed"
+    between_rounds = (
+        record["application_status"] == ApplicationStatus.CLOSED
+        and record["status"] != ListingStatus.CLOSED
+    )
     if between_rounds and not (record["opens_on"] or record["next_round"]):
         problem("next_round", "between rounds: say what is known of the next round")
 
 
-def _check_sources(sources, problem, required: bool) -> None:
+def _check_sources(sources: object, problem: RecordProblem, required: bool) -> None:
     """Each source is a web address, the date it was read and the fields it supports."""
     if not isinstance(sources, list):
         problem("sources", "must be a list of {url, retrieved, supports}")
@@ -339,13 +352,13 @@ def _check_sources(sources, problem, required: bool) -> None:
                 problem(f"{label}.supports", f"names unknown fields: {', '.join(unknown)}")
 
 
-def _check_slug(slug, problem) -> None:
+def _check_slug(slug: object, problem: RecordProblem) -> None:
     """Slugs are part of URLs: lower-case letters, digits and single hyphens."""
     if not isinstance(slug, str) or not SLUG_PATTERN.match(slug):
         problem("slug", f"'{slug}' must be lower-case letters, digits and hyphens")
 
 
-def _check_terms(values: list, allowed: list[str], field: str, problem) -> None:
+def _check_terms(values: list[Any], allowed: list[str], field: str, problem: RecordProblem) -> None:
     """Every value must be a slug of the fixed taxonomy."""
     for value in values:
         if value not in allowed:
@@ -354,7 +367,7 @@ def _check_terms(values: list, allowed: list[str], field: str, problem) -> None:
         problem(field, "repeats a value")
 
 
-def _check_url(url, problem, field: str = "website") -> None:
+def _check_url(url: object, problem: RecordProblem, field: str = "website") -> None:
     """Links must be absolute http(s) addresses with a host: never javascript: or data:."""
     if url is None:
         return
@@ -362,9 +375,9 @@ def _check_url(url, problem, field: str = "website") -> None:
         problem(field, f"'{str(url)[:80]}' is not a web address starting http:// or https://")
 
 
-def _check_lengths(record: dict, limits: dict[str, int | None], problem) -> None:
+def _check_lengths(record: Record, limits: Mapping[str, int], problem: RecordProblem) -> None:
     """Text must fit the column it is stored in."""
     for field, limit in limits.items():
         value = record.get(field)
-        if isinstance(value, str) and limit is not None and len(value) > limit:
+        if isinstance(value, str) and len(value) > limit:
             problem(field, f"must be {limit:,} characters or fewer")

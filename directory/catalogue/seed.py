@@ -6,40 +6,34 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.audit.services import listing_state, organisation_state, record_change
-from directory.catalogue.editing import (
-    apply_listing_record,
-    apply_organisation_record,
-    comparable,
-    listing_record,
-    organisation_record,
-)
+from directory.catalogue.changes import Tally, save_records
 from directory.catalogue.models import (
     BusinessSize,
-    Listing,
-    Organisation,
     Region,
     Sector,
     Stage,
     SupportType,
 )
+from directory.catalogue.placing import place_locations
 from directory.catalogue.records import (
     Problem,
+    Record,
     normalise_listing,
     normalise_organisation,
     validate_listing,
     validate_organisation,
 )
 from directory.geo.lookup import GeoLookup
-from directory.geo.service import place_locations
-from directory.taxonomy import Taxonomy
+from directory.taxonomy import Taxonomy, Term
 
-TAXONOMY_MODELS = {
+TaxonomyRow = TypeVar("TaxonomyRow", bound=Region | Stage | SupportType | Sector | BusinessSize)
+TAXONOMY_MODELS: dict[str, type[Region | Stage | SupportType | Sector | BusinessSize]] = {
     "regions": Region,
     "stages": Stage,
     "support_types": SupportType,
@@ -51,18 +45,9 @@ TAXONOMY_MODELS = {
 class CatalogueInvalid(Exception):
     """The seed data has problems; nothing was loaded."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__(f"{len(problems)} problem(s) in the catalogue")
         self.problems = problems
-
-
-@dataclass
-class Tally:
-    """How many records of one kind were created, updated or left unchanged."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
 
 
 @dataclass
@@ -79,15 +64,15 @@ class LoadReport:
 class Catalogue:
     """The validated records of seed_data/catalogue/, keyed by slug."""
 
-    organisations: dict[str, dict]
-    listings: dict[str, dict]
+    organisations: dict[str, Record]
+    listings: dict[str, Record]
 
 
 def read_catalogue(seed_dir: Path, taxonomy: Taxonomy) -> Catalogue:
     """Read and validate every catalogue file; raise CatalogueInvalid naming each bad record."""
     problems: list[Problem] = []
-    raw_organisations: list[tuple[str, dict]] = []
-    raw_listings: list[tuple[str, dict]] = []
+    raw_organisations: list[tuple[str, Record]] = []
+    raw_listings: list[tuple[str, Record]] = []
     files = sorted((Path(seed_dir) / "catalogue").glob("*.yaml"))
     if not files:
         problems.append(Problem(str(seed_dir), "catalogue", "files", "no catalogue/*.yaml found"))
@@ -110,13 +95,13 @@ def read_catalogue(seed_dir: Path, taxonomy: Taxonomy) -> Catalogue:
                 else:
                     problems.append(Problem(source, f"{kind}[{position}]", "-", "not a mapping"))
 
-    organisations: dict[str, dict] = {}
+    organisations: dict[str, Record] = {}
     for source, raw in raw_organisations:
         record = normalise_organisation(raw)
         problems += validate_organisation(record, source)
         organisations.setdefault(record["slug"], record)
     websites = {slug: organisation["website"] for slug, organisation in organisations.items()}
-    listings: dict[str, dict] = {}
+    listings: dict[str, Record] = {}
     for source, raw in raw_listings:
         record = normalise_listing(raw)
         problems += validate_listing(raw, record, source, taxonomy, websites)
@@ -128,7 +113,7 @@ def read_catalogue(seed_dir: Path, taxonomy: Taxonomy) -> Catalogue:
     return Catalogue(organisations, listings)
 
 
-def _duplicate_problems(kind: str, raw_records: list[tuple[str, dict]]) -> list[Problem]:
+def _duplicate_problems(kind: str, raw_records: list[tuple[str, Record]]) -> list[Problem]:
     """Slugs must be unique across all files."""
     counts = Counter(raw.get("slug") for _, raw in raw_records)
     return [
@@ -141,15 +126,20 @@ def _duplicate_problems(kind: str, raw_records: list[tuple[str, dict]]) -> list[
 def load_taxonomy_tables(session: Session, taxonomy: Taxonomy) -> None:
     """Insert or update the fixed taxonomy rows from the taxonomies file."""
     for name, model in TAXONOMY_MODELS.items():
-        existing = {row.slug: row for row in session.scalars(select(model))}
-        for position, term in enumerate(taxonomy.terms(name)):
-            row = existing.get(term.slug) or model(slug=term.slug)
-            row.label = term.label
-            row.position = position
-            for key, value in term.extra:
-                setattr(row, key, value)
-            session.add(row)
+        _load_terms(session, model, taxonomy.terms(name))
     session.flush()
+
+
+def _load_terms(session: Session, model: type[TaxonomyRow], terms: tuple[Term, ...]) -> None:
+    """Insert or update the rows of one taxonomy, in the file's order."""
+    existing = {row.slug: row for row in session.scalars(select(model))}
+    for position, term in enumerate(terms):
+        row = existing.get(term.slug) or model(slug=term.slug)
+        row.label = term.label
+        row.position = position
+        for key, value in term.extra:
+            setattr(row, key, value)
+        session.add(row)
 
 
 def load_catalogue(
@@ -164,61 +154,9 @@ def load_catalogue(
     on the map; report what changed."""
     report = LoadReport()
     load_taxonomy_tables(session, taxonomy)
-    existing_organisations = {row.slug: row for row in session.scalars(select(Organisation))}
-    for slug, record in catalogue.organisations.items():
-        organisation = existing_organisations.get(slug)
-        if organisation is None:
-            organisation = Organisation()
-            apply_organisation_record(organisation, record)
-            session.add(organisation)
-            session.flush()
-            record_change(
-                "organisation", organisation.id, None, organisation_state(organisation), actor=actor
-            )
-            report.organisations.created += 1
-        elif organisation_record(organisation) == record:
-            report.organisations.unchanged += 1
-        else:
-            before = organisation_state(organisation)
-            apply_organisation_record(organisation, record)
-            record_change(
-                "organisation",
-                organisation.id,
-                before,
-                organisation_state(organisation),
-                actor=actor,
-            )
-            report.organisations.updated += 1
-    session.flush()
-
-    organisations = {row.slug: row for row in session.scalars(select(Organisation))}
-    existing_listings = {row.slug: row for row in session.scalars(select(Listing))}
-    created: list[Listing] = []
-    updated: list[tuple[Listing, dict]] = []
-    for done, (slug, record) in enumerate(catalogue.listings.items(), start=1):
-        listing = existing_listings.get(slug)
-        if listing is None:
-            listing = Listing(moderation_state="published")
-            session.add(listing)
-            apply_listing_record(session, listing, record, organisations)
-            created.append(listing)
-        elif comparable(listing_record(listing)) == comparable(record):
-            report.listings.unchanged += 1
-        else:
-            before = listing_state(listing)
-            apply_listing_record(session, listing, record, organisations)
-            updated.append((listing, before))
-        if progress:
-            progress(done)
-    # One flush for the whole file: a flush per listing made a 5 MB import take 20 s.
-    session.flush()
-    for listing in created:
-        record_change("listing", listing.id, None, listing_state(listing), actor=actor)
-    for listing, before in updated:
-        record_change("listing", listing.id, before, listing_state(listing), actor=actor)
-    report.listings.created += len(created)
-    report.listings.updated += len(updated)
-    session.flush()
+    report.organisations, report.listings = save_records(
+        session, catalogue.organisations, catalogue.listings, actor, progress
+    )
     # Each location's postcode, else its town, gives it coordinates, local authority and region.
     report.unplaced = [
         f"{location.listing.slug}: {location.town} ({location.postcode or 'no postcode'})"

@@ -8,13 +8,14 @@ from sqlalchemy.orm import selectinload
 from directory.catalogue.availability import overdue_days
 from directory.catalogue.models import Listing, Organisation
 from directory.extensions import db
+from directory.states import ListingStatus, ModerationState
 
 
 def public_listing(slug: str) -> Listing | None:
     """The published listing with this slug, or None."""
     return db.session.scalars(
         select(Listing)
-        .where(Listing.slug == slug, Listing.moderation_state == "published")
+        .where(Listing.slug == slug, Listing.moderation_state == ModerationState.PUBLISHED)
         .options(selectinload("*"))
     ).first()
 
@@ -34,7 +35,10 @@ def stale_listings(today: date | None = None, limit: int = 50) -> list[tuple[Lis
     today = today or date.today()
     listings = db.session.scalars(
         select(Listing)
-        .where(Listing.moderation_state == "published", Listing.status != "closed")
+        .where(
+            Listing.moderation_state == ModerationState.PUBLISHED,
+            Listing.status != ListingStatus.CLOSED,
+        )
         .options(selectinload(Listing.organisation), selectinload(Listing.support_types))
     )
     overdue = [(listing, overdue_days(listing, today)) for listing in listings]

@@ -12,9 +12,11 @@ import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import yaml
 
+from directory.config import SEED_DATA
 from directory.taxonomy import Taxonomy
 
 MARKER = "SYNTHETIC"
@@ -95,7 +97,7 @@ def synthetic_catalogue(
     catalogue_dir = out / "catalogue"
     catalogue_dir.mkdir(parents=True, exist_ok=True)
     (out / MARKER).write_text(PROVENANCE + "\n")
-    shutil.copy(Path(__file__).resolve().parents[2] / "seed_data" / "taxonomies.yaml", out)
+    shutil.copy(SEED_DATA / "taxonomies.yaml", out)
     regions, stages = taxonomy.slugs("regions"), taxonomy.slugs("stages")
     sectors, sizes = taxonomy.slugs("sectors"), taxonomy.slugs("business_sizes")
     files = 0
@@ -129,7 +131,14 @@ def synthetic_catalogue(
     return files
 
 
-def _listing(number, rng, regions, stages, sectors, sizes) -> dict:
+def _listing(
+    number: int,
+    rng: random.Random,
+    regions: list[str],
+    stages: list[str],
+    sectors: list[str],
+    sizes: list[str],
+) -> dict[str, Any]:
     """One synthetic listing with its organisation's name."""
     support = rng.sample(list(KIND_WORDS), k=rng.choice([1, 1, 2, 2, 3]))
     kind, offer = KIND_WORDS[support[0]]
@@ -143,7 +152,7 @@ def _listing(number, rng, regions, stages, sectors, sizes) -> dict:
     )
     sector_words = ", ".join(s.replace("-", " ") for s in chosen_sectors)
     extras = " ".join(KIND_WORDS[s][1] + "." for s in support[1:])
-    listing = {
+    listing: dict[str, Any] = {
         "slug": f"{PREFIX}{number}",
         "name": name,
         "organisation": f"{PREFIX}org-{number}",

@@ -2,24 +2,30 @@
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from directory.catalogue import services
-from directory.demand.recording import record_listing_open
 from directory.inputs import is_whole_number
 from directory.security import safe_next
+from directory.signals import listing_opened_from_results
 
 blueprint = Blueprint("catalogue", __name__)
 
 
 @blueprint.get("/listings/<slug>")
-def listing(slug: str):
+def listing(slug: str) -> ResponseReturnValue:
     """Everything a founder needs to know about one listing."""
     found = services.public_listing(slug) or abort(404)
     rank = request.args.get("rank", "")
     if request.args.get("from") == "search" and is_whole_number(rank) and 0 < int(rank) <= 10_000:
         # Opened from a results page: record it, then keep the listing's URL canonical.
-        record_listing_open(found.slug, int(rank))
+        listing_opened_from_results.send(
+            # current_app is a proxy (typed as the Flask it stands for): the app is the sender.
+            current_app._get_current_object(),  # type: ignore[attr-defined]
+            slug=found.slug,
+            rank=int(rank),
+        )
         return redirect(url_for("catalogue.listing", slug=found.slug), 303)
     return render_template("catalogue/listing.html", listing=found, back=search_came_from())
 
@@ -34,11 +40,12 @@ def search_came_from() -> tuple[str, str] | None:
     if referrer.netloc != request.host or referrer.path not in BACK_PATHS:
         return None
     back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
-    return safe_next(back, "") or None, BACK_PATHS[referrer.path]
+    safe_back = safe_next(back, "")
+    return (safe_back, BACK_PATHS[referrer.path]) if safe_back else None
 
 
 @blueprint.get("/organisations/<slug>")
-def organisation(slug: str):
+def organisation(slug: str) -> ResponseReturnValue:
     """An organisation and its public listings."""
     found = services.organisation_with_public_listings(slug) or abort(404)
     organisation, listings = found

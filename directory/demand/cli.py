@@ -10,6 +10,7 @@ from directory.demand import retention
 from directory.demand.service import today
 from directory.demand.simulate import simulate
 from directory.extensions import db
+from directory.transactions import commit
 
 demand_cli = AppGroup("demand", help="Demand data: retention and synthetic events.")
 
@@ -26,8 +27,8 @@ def prune_command(months: int) -> None:
     """Fold raw events older than the retention period into weekly aggregates, then delete them."""
     if months < 1:
         raise click.BadParameter("must be 1 or more", param_hint="--months")
-    result = retention.prune(db.session, today(), months)
-    db.session.commit()
+    result = retention.prune(db.session(), today(), months)
+    commit()
     salts = current_app.extensions["demand_salts"].prune(today())
     click.echo(
         f"Kept raw events from {result['cutoff']}; folded {result['events']} event rows into "
@@ -49,6 +50,6 @@ def simulate_command(events: int, days: int, seed: int | None) -> None:
     """Add SYNTHETIC search events (synthetic=True) for benchmarks; never counted as real."""
     taxonomy = current_app.extensions["taxonomy"]
     with click.progressbar(length=events, label="Synthetic events") as bar:
-        written = simulate(db.session, taxonomy, events, today(), days, seed, bar.update)
-        db.session.commit()
+        written = simulate(db.session(), taxonomy, events, today(), days, seed, bar.update)
+        commit()
     click.echo(f"Added {written} SYNTHETIC demand rows (synthetic=True).")

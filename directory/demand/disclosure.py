@@ -15,16 +15,20 @@ Modelled on official statistics practice (DESIGN section 8):
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from fractions import Fraction
+from typing import Any, TypeGuard, TypeVar
 
 THRESHOLD = 10
 ROUNDING = 5
 SUPPRESSED = "[c]"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DOCS_PATH = "docs/demand-data.md"
+
+Key = TypeVar("Key", bound=Hashable)
+# Reduced rows of a matrix, as (pivot column, row) pairs.
+Basis = list[tuple[int, list[Fraction]]]
 
 
 def round_count(count: int) -> int:
@@ -39,7 +43,7 @@ def release_count(count: int | None) -> int | str:
     return SUPPRESSED if count < THRESHOLD else round_count(count)
 
 
-def is_released(value: int | str) -> bool:
+def is_released(value: int | str) -> TypeGuard[int]:
     """Whether a released value is a number rather than `[c]`."""
     return value != SUPPRESSED
 
@@ -89,7 +93,9 @@ def protect_table(counts: dict[Hashable, int], lines: Iterable[Line] = ()) -> Re
     return ReleasedTable(values, primary, suppressed - primary)
 
 
-def _complete_lines(counts, lines, suppressed) -> bool:
+def _complete_lines(
+    counts: dict[Hashable, int], lines: list[Line], suppressed: set[Hashable]
+) -> bool:
     """Where a line has exactly one suppressed entry, suppress its smallest other entry."""
     added = False
     changed = True
@@ -106,7 +112,12 @@ def _complete_lines(counts, lines, suppressed) -> bool:
     return added
 
 
-def _suppress_partner(counts, lines, suppressed, determined_key) -> None:
+def _suppress_partner(
+    counts: dict[Hashable, int],
+    lines: list[Line],
+    suppressed: set[Hashable],
+    determined_key: Hashable,
+) -> None:
     """Break a determined entry's equations by suppressing the smallest released cell next to it."""
     candidates = [
         key
@@ -120,7 +131,9 @@ def _suppress_partner(counts, lines, suppressed, determined_key) -> None:
     suppressed.add(min(candidates, key=lambda key: (counts[key], repr(key))))
 
 
-def _determined_entries(counts, lines, suppressed) -> set[Hashable]:
+def _determined_entries(
+    counts: dict[Hashable, int], lines: list[Line], suppressed: set[Hashable]
+) -> set[Hashable]:
     """Suppressed entries whose value the table's sums pin down exactly."""
     return {key for key in determined_by_sums(lines, suppressed) if key in counts}
 
@@ -159,9 +172,9 @@ def determined_by_sums(lines: list[Line], unknown: set[Hashable]) -> set[Hashabl
     return determined
 
 
-def _row_reduce(rows: list[list[Fraction]]) -> list[tuple[int, list[Fraction]]]:
+def _row_reduce(rows: list[list[Fraction]]) -> Basis:
     """Reduced row echelon form, as (pivot column, row) pairs."""
-    basis: list[tuple[int, list[Fraction]]] = []
+    basis: Basis = []
     for row in rows:
         row = _reduce(basis, list(row))
         pivot = next((i for i, value in enumerate(row) if value), None)
@@ -173,7 +186,7 @@ def _row_reduce(rows: list[list[Fraction]]) -> list[tuple[int, list[Fraction]]]:
     return basis
 
 
-def _reduce(basis, row):
+def _reduce(basis: Basis, row: list[Fraction]) -> list[Fraction]:
     """Subtract basis rows to clear their pivot columns from a row."""
     for pivot, base in basis:
         if row[pivot]:
@@ -182,7 +195,7 @@ def _reduce(basis, row):
     return row
 
 
-def _in_row_space(basis, vector) -> bool:
+def _in_row_space(basis: Basis, vector: list[Fraction]) -> bool:
     """Whether the vector is a combination of the basis rows."""
     return not any(_reduce(basis, list(vector)))
 
@@ -190,9 +203,9 @@ def _in_row_space(basis, vector) -> bool:
 # --- the shapes every output uses ----------------------------------------------------------
 
 
-def protect_list(cells: dict[Hashable, int], total: int | None = None) -> ReleasedTable:
+def protect_list(cells: Mapping[Key, int], total: int | None = None) -> ReleasedTable:
     """A one-way table (cells and, if given, their total) under disclosure control."""
-    counts = dict(cells)
+    counts: dict[Hashable, int] = {key: count for key, count in cells.items()}
     lines = []
     if total is not None:
         counts[TOTAL] = total
@@ -202,8 +215,8 @@ def protect_list(cells: dict[Hashable, int], total: int | None = None) -> Releas
 
 def protect_grid(
     cells: dict[tuple[Hashable, Hashable], int],
-    rows: list[Hashable],
-    columns: list[Hashable],
+    rows: Sequence[Hashable],
+    columns: Sequence[Hashable],
     row_totals: dict[Hashable, int],
     column_totals: dict[Hashable, int],
     grand_total: int,
@@ -236,14 +249,7 @@ def release_terms(counts: dict[str, int], limit: int | None = None) -> list[tupl
     return released[:limit] if limit else released
 
 
-def spreadsheet_safe(value):
-    """Escape text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`)."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def method(period: tuple[date, date], basis: str, **extra) -> dict:
+def method(period: tuple[date, date], basis: str, **extra: Any) -> dict[str, Any]:
     """The method metadata attached to every output."""
     return {
         "unit": "distinct visitor-days",

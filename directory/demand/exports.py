@@ -5,25 +5,35 @@ from __future__ import annotations
 import csv
 import io
 import json
+from typing import Any, TypedDict
 
-from directory.demand.disclosure import spreadsheet_safe
+from directory.spreadsheets import escape_cell
 
 
-def _columns(export: dict) -> list[str]:
+class Export(TypedDict):
+    """A released table: its method, one row per group, and the total when one is given."""
+
+    method: dict[str, Any]
+    # The grouping columns' values, and "visitor_days".
+    rows: list[dict[str, Any]]
+    total: int | str | None
+
+
+def _columns(export: Export) -> list[str]:
     """The table's columns: the grouping columns, then the figure."""
     return [*export["method"]["group_by"], "visitor_days"]
 
 
-def _table_rows(export: dict) -> list[list]:
+def _table_rows(export: Export) -> list[list[Any]]:
     """Body rows and, when given, the total row, every cell made spreadsheet-safe."""
     columns = _columns(export)
-    rows = [[spreadsheet_safe(row[name]) for name in columns] for row in export["rows"]]
+    rows = [[escape_cell(row[name]) for name in columns] for row in export["rows"]]
     if export["total"] is not None:
         rows.append(["Total", *[""] * (len(columns) - 2), export["total"]])
     return rows
 
 
-def _method_lines(export: dict) -> list[tuple[str, str]]:
+def _method_lines(export: Export) -> list[tuple[str, str]]:
     """The method as (name, value) pairs of text."""
     lines = []
     for name, value in export["method"].items():
@@ -32,7 +42,7 @@ def _method_lines(export: dict) -> list[tuple[str, str]]:
     return lines
 
 
-def to_csv(export: dict, docs_url: str) -> str:
+def to_csv(export: Export, docs_url: str) -> str:
     """CSV: `#` lines with the method first, then the table (read with comment='#')."""
     out = io.StringIO()
     for name, value in [*_method_lines(export), ("about_this_data", docs_url)]:
@@ -43,17 +53,17 @@ def to_csv(export: dict, docs_url: str) -> str:
     return out.getvalue()
 
 
-def to_json(export: dict, docs_url: str) -> dict:
+def to_json(export: Export, docs_url: str) -> Export:
     """JSON: the method, the rows and the total."""
     return {**export, "method": {**export["method"], "documentation": docs_url}}
 
 
-def to_xlsx(export: dict, docs_url: str) -> bytes:
+def to_xlsx(export: Export, docs_url: str) -> bytes:
     """XLSX: a Demand sheet and an "About this data" sheet with the method."""
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]  # a new workbook's one (and active) sheet
     sheet.title = "Demand"
     sheet.append(_columns(export))
     for row in _table_rows(export):
@@ -61,7 +71,7 @@ def to_xlsx(export: dict, docs_url: str) -> bytes:
     about = workbook.create_sheet("About this data")
     about.append(["item", "value"])
     for name, value in [*_method_lines(export), ("about_this_data", docs_url)]:
-        about.append([spreadsheet_safe(name), spreadsheet_safe(value)])
+        about.append([escape_cell(name), escape_cell(value)])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, BigInteger, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.catalogue.models import utcnow
-from directory.extensions import db
+from directory.clock import utcnow
+from directory.extensions import Model, db
 
 # Where an event came from.
 SOURCES = ("search_page", "search_api", "questionnaire", "listing_open")
@@ -30,7 +30,7 @@ class DemandCell:
     synthetic: Mapped[bool] = mapped_column(default=False)
 
 
-class DemandEvent(DemandCell, db.Model):
+class DemandEvent(DemandCell, Model):
     """One row of a recorded event: an event with several filter values has one row per combination.
 
     Every row of an event shares its `event_id` and `visitor_day_key`, so counts are
@@ -72,7 +72,7 @@ class DemandEvent(DemandCell, db.Model):
         return f"<DemandEvent {self.event_id} {self.source} {self.day}>"
 
 
-class DemandAppearance(db.Model):
+class DemandAppearance(Model):
     """A listing shown on the first page of a recorded search, for its owners' figures."""
 
     __tablename__ = "demand_appearance"
@@ -90,7 +90,7 @@ class DemandAppearance(db.Model):
         return f"<DemandAppearance {self.listing_slug} {self.day}>"
 
 
-class DemandWeekly(DemandCell, db.Model):
+class DemandWeekly(DemandCell, Model):
     """Raw events folded by `flask demand prune`: distinct visitor-days per week and cell."""
 
     __tablename__ = "demand_weekly"
@@ -104,7 +104,7 @@ class DemandWeekly(DemandCell, db.Model):
         return f"<DemandWeekly {self.week} {self.visitor_days}>"
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A named bearer token for GET /api/v1/demand; only its SHA-256 is stored."""
 
     __tablename__ = "demand_api_token"

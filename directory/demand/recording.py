@@ -24,9 +24,12 @@ import queue
 import threading
 import time
 import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 from pathlib import Path
+from typing import Any, Final, Protocol, TextIO
 
 from flask import Flask, current_app, request
 from sqlalchemy import insert
@@ -35,6 +38,7 @@ from sqlalchemy.orm import Session
 from directory.demand.models import DIMENSIONS, DemandAppearance, DemandEvent
 from directory.demand.scrub import scrub_query
 from directory.demand.visitors import SaltStore, network_of, salt_store, visitor_day_key
+from directory.signals import listing_opened_from_results
 from directory.taxonomy import UK_WIDE
 
 log = logging.getLogger(__name__)
@@ -51,11 +55,19 @@ BATCH_SIZE = 1000
 # A batch the database refused is retried after this long, doubling up to RETRY_MAX_SECONDS.
 RETRY_SECONDS = 0.5
 RETRY_MAX_SECONDS = 30.0
-# Put on the queue to tell the writer to write what it holds and stop.
-_STOP = object()
 # Events held in memory while the database refuses them; past this the oldest are dropped
 # (and counted in the log), so a long outage cannot exhaust a worker's memory.
 MAX_HELD = 50_000
+
+
+class _Signal(Enum):
+    """What the writer thread is sent besides drafts."""
+
+    # Write what it holds and stop.
+    STOP = "stop"
+
+
+_STOP: Final = _Signal.STOP
 
 
 @dataclass
@@ -75,7 +87,7 @@ class EventDraft:
     result_count: int | None = None
     listing_slug: str | None = None
     rank: int | None = None
-    answers: dict | None = None
+    answers: dict[str, list[str]] | None = None
     appearances: list[str] = field(default_factory=list)
     synthetic: bool = False
 
@@ -96,10 +108,10 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def event_rows(draft: EventDraft, key: int) -> tuple[list[dict], list[dict]]:
+def event_rows(draft: EventDraft, key: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Explode a draft into one demand row per combination of filter values, plus appearances."""
     event_id = uuid.uuid4().hex
-    values = []
+    values: list[list[str] | list[None]] = []
     for dimension in DIMENSIONS:
         chosen = [v for v in dict.fromkeys(draft.filters.get(dimension, ())) if v != UK_WIDE]
         values.append(chosen if 0 < len(chosen) <= MAX_VALUES_PER_DIMENSION else [None])
@@ -139,8 +151,8 @@ def event_rows(draft: EventDraft, key: int) -> tuple[list[dict], list[dict]]:
 def write_events(session: Session, drafts: list[EventDraft], salts: SaltStore | None = None) -> int:
     """Insert drafts as demand rows (flushes, does not commit); returns the rows written."""
     salts = salts or current_app.extensions["demand_salts"]
-    rows: list[dict] = []
-    appearances: list[dict] = []
+    rows: list[dict[str, Any]] = []
+    appearances: list[dict[str, Any]] = []
     for draft in drafts:
         key = visitor_day_key(salts.salt_for(draft.day), draft.network)
         event, shown = event_rows(draft, key)
@@ -158,22 +170,25 @@ class Spool:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._file = None
-        self._pid = None
+        self._file: TextIO | None = None
+        self._pid: int | None = None
 
     def append(self, draft: EventDraft) -> None:
         """Keep a draft on disk until its batch is committed."""
-        if self._pid != os.getpid():  # first use, or a forked child of the process that opened it
-            self._open()
-        self._file.write(draft.to_json() + "\n")
-        self._file.flush()
+        spool = self._file
+        # First use, or a forked child of the process that opened it (or an open that failed).
+        if spool is None or self._pid != os.getpid():
+            spool = self._open()
+        spool.write(draft.to_json() + "\n")
+        spool.flush()
 
-    def _open(self) -> None:
+    def _open(self) -> TextIO:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._pid = os.getpid()
         self._file = open(self.folder / f"{self._pid}.jsonl", "a", encoding="utf-8")  # noqa: SIM115
         # The lock tells other workers this spool's owner is alive.
         fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return self._file
 
     def truncate(self) -> None:
         """Forget what is spooled: every spooled draft has been committed."""
@@ -215,11 +230,11 @@ class Recorder:
         mode: str,
         spool_dir: str | None = None,
         batch_seconds: float = BATCH_SECONDS,
-    ):
+    ) -> None:
         self.app = app
         self.mode = mode
         self.batch_seconds = batch_seconds
-        self._queue: queue.SimpleQueue[EventDraft] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[EventDraft | _Signal] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._pending = 0  # queued or being written; approximate, for flush() only
@@ -353,16 +368,18 @@ class Recorder:
 def init_app(app: Flask) -> None:
     """Give the app its salt store and recorder: inline under tests, background otherwise."""
     app.extensions["demand_salts"] = salt_store(app.config["DEMAND_SALT_STORAGE"])
-    mode = app.config.get("DEMAND_RECORDING") or ("inline" if app.testing else "background")
+    # Only this app's listing pages: the receiver is kept for the app's lifetime.
+    listing_opened_from_results.connect(record_listing_open, sender=app)
+    mode = app.config["DEMAND_RECORDING"] or ("inline" if app.testing else "background")
     app.extensions["demand_recorder"] = Recorder(
         app,
         mode,
-        app.config.get("DEMAND_SPOOL_DIR"),
-        app.config.get("DEMAND_BATCH_SECONDS", BATCH_SECONDS),
+        app.config["DEMAND_SPOOL_DIR"],
+        app.config["DEMAND_BATCH_SECONDS"],
     )
 
 
-def draft_for_request(source: str, **values) -> EventDraft:
+def draft_for_request(source: str, **values: Any) -> EventDraft:
     """A draft stamped with this request's hour and visitor (address and browser, unstored)."""
     now = datetime.now(UTC)
     return EventDraft(
@@ -382,7 +399,42 @@ def record(draft: EventDraft) -> None:
         log.exception("demand event not recorded")
 
 
-def record_search(outcome, source: str) -> None:
+class _SearchParams(Protocol):
+    """The parts of a search's parameters that a demand event keeps."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def filters(self) -> Mapping[str, Sequence[str]]: ...
+    @property
+    def page(self) -> int: ...
+
+
+class _Understanding(Protocol):
+    def values(self, facet: str) -> list[str]: ...
+
+
+class _Shown(Protocol):
+    @property
+    def slug(self) -> str: ...
+
+
+class SearchDone(Protocol):
+    """What record_search reads of a search's outcome (search.service.SearchOutcome)."""
+
+    @property
+    def params(self) -> _SearchParams: ...
+    @property
+    def understanding(self) -> _Understanding: ...
+    @property
+    def searcher_region(self) -> str | None: ...
+    @property
+    def complete(self) -> int: ...
+    @property
+    def listings(self) -> Sequence[_Shown]: ...
+
+
+def record_search(outcome: SearchDone, source: str) -> None:
     """Record a search (page or API) from its outcome, after the response is built."""
     try:
         params = outcome.params
@@ -412,8 +464,8 @@ def record_search(outcome, source: str) -> None:
         log.exception("demand event not recorded")
 
 
-def record_listing_open(slug: str, rank: int) -> None:
-    """Record a listing opened from a results page, with its rank there."""
+def record_listing_open(_sender: object = None, *, slug: str, rank: int) -> None:
+    """Record a listing opened from a results page, with its rank there (a signal receiver)."""
     record(draft_for_request("listing_open", listing_slug=slug, rank=rank))
 
 

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, TypedDict, cast
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import CursorResult, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from directory.demand.models import DemandAppearance, DemandEvent, DemandWeekly
 from directory.demand.recording import week_start
 
 DEFAULT_MONTHS = 13
+
+
+class PruneReport(TypedDict):
+    """The first day whose raw events were kept, and how many rows were folded or deleted."""
+
+    cutoff: date
+    aggregates: int
+    events: int
+    appearances: int
 
 
 def months_before(day: date, months: int) -> date:
@@ -25,7 +35,7 @@ def months_before(day: date, months: int) -> date:
     raise ValueError(day)
 
 
-def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> dict[str, int]:
+def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> PruneReport:
     """Fold events from whole weeks before the retention period into aggregates; delete them.
 
     The cut falls on a Monday so no week is split between raw events and aggregates.
@@ -67,9 +77,13 @@ def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> dict[s
     rows = [dict(zip(names, row, strict=True)) for row in session.execute(folded)]
     if rows:
         session.execute(insert(DemandWeekly), rows)
-    events = session.execute(delete(DemandEvent).where(DemandEvent.day < cutoff)).rowcount
-    appearances = session.execute(
-        delete(DemandAppearance).where(DemandAppearance.day < cutoff)
+    # A DELETE's result is a CursorResult; Session.execute is typed for any statement.
+    events = cast(
+        CursorResult[Any], session.execute(delete(DemandEvent).where(DemandEvent.day < cutoff))
+    ).rowcount
+    appearances = cast(
+        CursorResult[Any],
+        session.execute(delete(DemandAppearance).where(DemandAppearance.day < cutoff)),
     ).rowcount
     return {
         "cutoff": cutoff,

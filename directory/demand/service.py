@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypedDict
 
 from werkzeug.datastructures import MultiDict
 
+from directory.catalogue.models import Listing
 from directory.demand import disclosure
+from directory.demand.exports import Export
 from directory.demand.queries import (
     GROUPS,
     DemandQuery,
@@ -30,7 +34,7 @@ BASIS = "searches on the search page and the API (listing opens are counted sepa
 class ParameterError(ValueError):
     """A bad export or API parameter, with the message to show."""
 
-    def __init__(self, parameter: str, message: str):
+    def __init__(self, parameter: str, message: str) -> None:
         super().__init__(message)
         self.parameter = parameter
         self.message = message
@@ -49,7 +53,7 @@ def today() -> date:
     return datetime.now(UTC).date()
 
 
-def parse_period(args: MultiDict) -> tuple[date, date]:
+def parse_period(args: Mapping[str, str]) -> tuple[date, date]:
     """Read `from` and `to` (YYYY-MM-DD); the default is the last 28 days up to today."""
     date_to = _date(args, "to") or today()
     date_from = _date(args, "from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
@@ -60,7 +64,7 @@ def parse_period(args: MultiDict) -> tuple[date, date]:
     return date_from, date_to
 
 
-def _date(args: MultiDict, name: str) -> date | None:
+def _date(args: Mapping[str, str], name: str) -> date | None:
     """One optional ISO date parameter."""
     raw = (args.get(name) or "").strip()
     if not raw:
@@ -71,7 +75,7 @@ def _date(args: MultiDict, name: str) -> date | None:
         raise ParameterError(name, f"{name} must be a date as YYYY-MM-DD") from None
 
 
-def parse_region(args: MultiDict, taxonomy: Taxonomy) -> str | None:
+def parse_region(args: Mapping[str, str], taxonomy: Taxonomy) -> str | None:
     """An optional region slug."""
     region = (args.get("region") or "").strip()
     if region and region not in taxonomy.slugs("regions"):
@@ -79,7 +83,7 @@ def parse_region(args: MultiDict, taxonomy: Taxonomy) -> str | None:
     return region or None
 
 
-def parse_export_args(args: MultiDict, taxonomy: Taxonomy) -> ExportRequest:
+def parse_export_args(args: MultiDict[str, str], taxonomy: Taxonomy) -> ExportRequest:
     """Validate from, to, group_by, zero_results_only and region; raises ParameterError."""
     date_from, date_to = parse_period(args)
     names = [n.strip() for raw in args.getlist("group_by") for n in raw.split(",") if n.strip()]
@@ -99,14 +103,14 @@ def parse_export_args(args: MultiDict, taxonomy: Taxonomy) -> ExportRequest:
     return ExportRequest(query, group_by)
 
 
-def _label(value) -> str:
+def _label(value: object) -> str:
     """A grouping value as text: dates as ISO, missing values as not-given."""
     if value is None:
         return NOT_GIVEN
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
-def build_export(request: ExportRequest) -> dict:
+def build_export(request: ExportRequest) -> Export:
     """The released table for an export or the API, with its method."""
     query = request.query
     counts = {
@@ -134,15 +138,36 @@ def build_export(request: ExportRequest) -> dict:
     return {"method": _method(query, **extra), "rows": rows, "total": released[disclosure.TOTAL]}
 
 
-def _release_rows_at_threshold(counts: dict[tuple, int]) -> list[tuple[tuple, int]]:
+def _release_rows_at_threshold(
+    counts: dict[tuple[str, ...], int],
+) -> list[tuple[tuple[str, ...], int]]:
     """Rows with free text, released only at the threshold, most frequent first."""
     by_text = {"\x1f".join(key): count for key, count in counts.items()}
     return [(tuple(text.split("\x1f")), value) for text, value in disclosure.release_terms(by_text)]
 
 
-def _method(query: DemandQuery, **extra) -> dict:
+def _method(query: DemandQuery, **extra: Any) -> dict[str, Any]:
     """Method metadata for one output."""
     return disclosure.method((query.date_from, query.date_to), BASIS, **extra)
+
+
+class Gap(TypedDict):
+    """Demand and supply in one region and stage; index is demand per listing."""
+
+    region: str
+    stage: str
+    demand: int | str
+    supply: int
+    index: float | None
+
+
+class ListingFigures(TypedDict):
+    """One listing's released demand figures, for its owners."""
+
+    appearances: int | str
+    opens: int | str
+    zero_queries: list[tuple[str, int]]
+    regions: list[str]
 
 
 @dataclass
@@ -157,10 +182,10 @@ class Insights:
     rows: list[str]
     columns: list[str]
     heat: disclosure.ReleasedTable
-    gaps: list[dict]
+    gaps: list[Gap]
     weeks: list[tuple[str, int | str]]
     weeks_total: int | str
-    method: dict
+    method: dict[str, Any]
     # Needs chosen in completed questionnaires, alongside what searches show.
     needs: list[tuple[str, int | str]] = field(default_factory=list)
     needs_total: int | str = 0
@@ -192,7 +217,7 @@ def insights(
     heat = disclosure.protect_grid(cells, rows, columns, by_region, by_stage, grand)
 
     supply = supply_by_region_stage(support)
-    gaps = []
+    gaps: list[Gap] = []
     for row in [row for row in rows if row != NOT_GIVEN]:
         for column in columns[:-1]:
             demand = heat[row, column]
@@ -241,12 +266,14 @@ def insights(
     )
 
 
-def _terms(counts: dict[tuple, int]) -> dict[str, int]:
+def _terms(counts: dict[tuple[Any, ...], int]) -> dict[str, int]:
     """Counts keyed by a one-column group, as plain text keys."""
     return {key[0]: count for key, count in counts.items() if key and key[0]}
 
 
-def _narrowed(query: DemandQuery, group_by: tuple[str, ...], support: str | None) -> dict:
+def _narrowed(
+    query: DemandQuery, group_by: tuple[str, ...], support: str | None
+) -> dict[tuple[Any, ...], int]:
     """Visitor-days grouped by some columns, for one support type or for any."""
     if support is None:
         return visitor_days(query, group_by)
@@ -254,21 +281,23 @@ def _narrowed(query: DemandQuery, group_by: tuple[str, ...], support: str | None
     return {key[:-1]: count for key, count in counts.items() if key[-1] == support}
 
 
-def _gap_order(gap: dict):
+def _gap_order(gap: Gap) -> tuple[int, float]:
     """Cells with released demand and no supply first, then by demand per listing."""
-    released = disclosure.is_released(gap["demand"]) and gap["demand"]
-    if not released:
+    demand = gap["demand"]
+    if not (disclosure.is_released(demand) and demand):
         return (2, 0)
     if gap["supply"] == 0:
-        return (0, -gap["demand"])
+        return (0, -demand)
     return (1, -(gap["index"] or 0))
 
 
-def owner_figures(listings, taxonomy: Taxonomy, period: tuple[date, date]) -> dict:
+def owner_figures(
+    listings: Sequence[Listing], taxonomy: Taxonomy, period: tuple[date, date]
+) -> dict[str, ListingFigures]:
     """Per listing: released appearances and opens, and zero-result queries where it serves."""
     slugs = [listing.slug for listing in listings]
     raw = listing_figures(slugs, *period)
-    result = {}
+    result: dict[str, ListingFigures] = {}
     for listing in listings:
         regions = None if listing.uk_wide else [r.slug for r in listing.regions]
         stages = [s.slug for s in listing.stages]

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -60,7 +61,7 @@ def simulate(
     sectors = taxonomy.slugs("sectors")
     # A pool of visitors per day, so distinct visitor-days are fewer than events.
     visitors = [secrets.randbits(63) for _ in range(max(1, events // 3))]
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
     written = 0
     for number in range(events):
         day = today - timedelta(days=rng.randrange(days))

@@ -66,5 +66,5 @@ def user_for_token(authorization: str | None) -> User | None:
     today = datetime.now(UTC).date()
     if row.last_used_on != today:
         row.last_used_on = today
-        db.session.commit()
+        db.session.flush()
     return user

@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from directory.accounts.forms import EmptyForm
@@ -31,15 +32,17 @@ from directory.demand.service import (
     parse_period,
     parse_region,
 )
-from directory.extensions import db
+from directory.inputs import required_text
+from directory.transactions import commit
 
 blueprint = Blueprint("insights", __name__, url_prefix="/insights")
-DOCS_FILE = Path(__file__).resolve().parents[2] / "docs" / "demand-data.md"
+# A link to docs/demand-data.md, so an installed package carries the page's text.
+DOCS_FILE = Path(__file__).resolve().parent / "demand-data.md"
 
 
 @blueprint.get("/")
 @role_required("analyst")
-def index():
+def index() -> ResponseReturnValue:
     """Top queries, the heat map, the gap index and weekly trends, filterable."""
     taxonomy = current_app.extensions["taxonomy"]
     try:
@@ -71,7 +74,7 @@ def need_label(need: str) -> str:
     return option.label if option else need
 
 
-def heat_class(value, largest) -> str:
+def heat_class(value: int | str, largest: int) -> str:
     """A shading class from 0 to 5 for a heat-map cell (the number is always shown too)."""
     if not isinstance(value, int) or not value or not largest:
         return "app-heat-0"
@@ -80,7 +83,7 @@ def heat_class(value, largest) -> str:
 
 @blueprint.get("/export.<fmt>")
 @role_required("analyst")
-def export(fmt: str):
+def export(fmt: str) -> ResponseReturnValue:
     """The same figures as CSV, JSON or XLSX."""
     if fmt not in ("csv", "json", "xlsx"):
         abort(404)
@@ -107,13 +110,13 @@ def export(fmt: str):
 
 @blueprint.route("/tokens", methods=["GET", "POST"])
 @role_required("analyst")
-def api_tokens():
+def api_tokens() -> ResponseReturnValue:
     """Create, name and list API tokens; a new token is shown once."""
     form = TokenForm()
     new_token = None
     if form.validate_on_submit():
-        _, new_token = tokens.create_token(current_user, form.name.data)
-        db.session.commit()
+        _, new_token = tokens.create_token(current_user, required_text(form.name))
+        commit()
         form = TokenForm(formdata=None)
     return render_template(
         "insights/tokens.html",
@@ -126,38 +129,17 @@ def api_tokens():
 
 @blueprint.post("/tokens/<int:token_id>/revoke")
 @role_required("analyst")
-def revoke(token_id: int):
+def revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of the analyst's own tokens."""
     if not EmptyForm().validate_on_submit():
         abort(400)
     row = tokens.revoke_token(current_user, token_id) or abort(404)
-    db.session.commit()
+    commit()
     flash(f"The token \u201c{row.name}\u201d is revoked.")
     return redirect(url_for("insights.api_tokens"))
 
 
 @blueprint.get("/about-the-data")
-def about():
+def about() -> ResponseReturnValue:
     """What is counted, what is never stored, the disclosure rules (docs/demand-data.md)."""
     return render_template("insights/about.html", text=DOCS_FILE.read_text(encoding="utf-8"))
-
-
-def api_demand():
-    """GET /api/v1/demand for scripts, with a bearer token (registered by the API blueprint)."""
-    user = tokens.user_for_token(request.headers.get("Authorization"))
-    if user is None:
-        response = jsonify(
-            error="unauthorised",
-            message="Send Authorization: Bearer <token> with a live analyst token.",
-        )
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="demand"'
-        return response
-    try:
-        export_request = parse_export_args(request.args, current_app.extensions["taxonomy"])
-    except ParameterError as error:
-        return jsonify(
-            error="invalid_parameter", parameter=error.parameter, message=error.message
-        ), 400
-    docs_url = url_for("insights.about", _external=True)
-    return jsonify(exports.to_json(build_export(export_request), docs_url))

@@ -163,7 +163,7 @@ class RedisSaltStore(SaltStore):
         value = self.redis.get(key)
         if value is None:  # expired between the two calls: the day is over anyway
             raise OSError(f"salt for {day} has expired")
-        return bytes.fromhex(value.decode())
+        return bytes.fromhex(value.decode() if isinstance(value, bytes) else value)
 
     def _delete_before(self, day: date) -> int:
         removed = [d for d in self.days() if d < day]

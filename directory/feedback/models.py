@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.catalogue.models import utcnow
-from directory.extensions import db
+from directory.clock import utcnow
+from directory.extensions import Model
 
 
-class Feedback(db.Model):
+class Feedback(Model):
     """Kept until a moderator has dealt with it (see the privacy notice)."""
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -69,8 +69,8 @@ def named_areas() -> dict[str, Area]:
         # "City of Edinburgh", "Bristol, City of": people type the city's name.
         short = place_key(authority.name.replace("City of", "").replace(", City of", ""))
         areas.setdefault(short, _area(authority.name, "council", [code]))
-    for name, codes in AREA_ALIASES.items():
-        areas[name] = _area(name.title(), "county", list(codes))
+    for name, alias_codes in AREA_ALIASES.items():
+        areas[name] = _area(name.title(), "county", list(alias_codes))
     for name, region in REGION_NAMES.items():
         areas[place_key(name)] = Area(REGION_LABELS[region], "region", (), region)
     return areas

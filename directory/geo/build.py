@@ -281,11 +281,11 @@ def _place_rows(
         info = known.get(authority_codes.get(authority, ""))
         if info is None or not centroid.located:
             continue
-        lat, lon, _authority, count = centroid.row()
+        centre_lat, centre_lon, _authority, count = centroid.row()
         for name in {info.name, info.name.split(",")[0]}:
             key = place_key(name)
             if (key, authority) not in placed:
-                rows.append((key, name, 1, lat, lon, authority, count, None))
+                rows.append((key, name, 1, centre_lat, centre_lon, authority, count, None))
                 placed.add((key, authority))
     return rows
 

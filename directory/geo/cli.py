@@ -9,7 +9,6 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from directory.geo.lookup import Ambiguous, GeoError, GeoLookup
-from directory.geo.service import unplaced_locations
 
 
 @click.group("geo", help="Offline postcode and place lookup.")
@@ -58,16 +57,3 @@ def lookup_command(text: tuple[str, ...]) -> None:
     except GeoError as error:
         raise click.ClickException(str(error)) from None
     click.echo(json.dumps(result.as_dict()))
-
-
-@geo_cli.command("unplaced", help="List listing locations that could not be placed on the map.")
-@with_appcontext
-def unplaced_command() -> None:
-    """Name each location without coordinates; exit 1 if there is any."""
-    unplaced = unplaced_locations()
-    for location in unplaced:
-        click.echo(f"{location.listing.slug}: {location.name or location.town} "
-                   f"({location.postcode or location.town})")  # fmt: skip
-    click.echo(f"{len(unplaced)} location(s) could not be placed")
-    if unplaced:
-        raise SystemExit(1)

@@ -10,6 +10,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from directory.geo.authorities import local_authorities
 from directory.geo.fileformat import FORMAT_VERSION, SCALE
@@ -58,7 +59,7 @@ class Unavailable(GeoError):
 class Ambiguous(GeoError):
     """Several places share the name; candidates says which."""
 
-    def __init__(self, query: str, candidates: list[GeoResult]):
+    def __init__(self, query: str, candidates: list[GeoResult]) -> None:
         super().__init__(f"There is more than one ‘{query}’. Which did you mean?")
         self.query = query
         self.candidates = candidates
@@ -122,7 +123,7 @@ def _degrees(value: int | None) -> float | None:
 class GeoLookup:
     """Answers lookups from the built file; opens it lazily, one connection per thread."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self._local = threading.local()
 
@@ -245,7 +246,10 @@ class GeoLookup:
                 return None
             # Recognised by its area even when this postcode is not in the directory.
             row = (None, None, None)
-        return self._result(query, postcode.kind, postcode.label, *row, crown_dependency=area)
+        lat, lon, authority = row
+        return self._result(
+            query, postcode.kind, postcode.label, lat, lon, authority, crown_dependency=area
+        )
 
     def _place_rows(self, key: str) -> list[GeoResult]:
         rows = (
@@ -264,7 +268,7 @@ class GeoLookup:
         largest_exact = max((row[5] for row in exact), default=0)
         if any(row[5] >= DOMINANT_POPULATION * max(largest_exact, 1) for row in rows):
             exact = rows
-        best: dict[tuple, GeoResult] = {}
+        best: dict[tuple[str, str | None, str | None], GeoResult] = {}
         for name, _exact, lat, lon, authority, population, crown_dependency in exact:
             result = self._result(
                 key, "place", name, lat, lon, authority, population, crown_dependency
@@ -306,7 +310,7 @@ class GeoLookup:
             raise
 
 
-def _replace(result: GeoResult, **changes) -> GeoResult:
+def _replace(result: GeoResult, **changes: Any) -> GeoResult:
     values = {name: getattr(result, name) for name in result.__dataclass_fields__}
     values.update(changes)
     return GeoResult(**values)
@@ -346,6 +350,8 @@ def _with_labels(candidates: list[GeoResult], query: str) -> list[GeoResult]:
             where = candidate.lad_name
         else:
             authority = local_authorities().get(candidate.lad_code or "")
-            where = authority.upper_tier if authority else REGION_LABELS.get(candidate.region, "")
+            where = (
+                authority.upper_tier if authority else REGION_LABELS.get(candidate.region or "", "")
+            )
         labelled.append(_replace(candidate, query=query, label=f"{name}, {where}"))
     return labelled

@@ -73,7 +73,8 @@ def read_postcode(text: str) -> PostcodeQuery | None:
 
 def area_of(key: str) -> str:
     """The area letters of a postcode key of any kind ("LS14AP" -> "LS")."""
-    return re.match(r"[A-Z]*", key).group()
+    letters = re.match(r"[A-Z]*", key)
+    return letters.group() if letters else ""
 
 
 def outward_of(compact_postcode: str) -> str:

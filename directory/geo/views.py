@@ -1,6 +1,7 @@
 """The geography API: what a postcode or place name resolves to."""
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from directory.geo.lookup import Ambiguous, NotFound, Unavailable
 
@@ -8,7 +9,7 @@ blueprint = Blueprint("geo", __name__, url_prefix="/api/v1/geo")
 
 
 @blueprint.get("/<text>")
-def lookup(text: str):
+def lookup(text: str) -> ResponseReturnValue:
     """Resolve a postcode, sector, district, area or place; 300 lists the choices of a name."""
     try:
         result = current_app.extensions["geo"].resolve(text)

@@ -4,18 +4,27 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from flask import current_app
 from flask_wtf import FlaskForm
-from wtforms import SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3; stubs are 3.2
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional, ValidationError
 
 from directory.catalogue.models import Listing, Organisation
 from directory.catalogue.records import (
     MAX_SUMMARY_CHARS,
     Problem,
+    Record,
 )
 from directory.inputs import column_length, is_whole_number, web_address_problem
+from directory.states import ApplicationStatus
 from directory.taxonomy import UK_WIDE
 
 LOCATION_SLOTS = 3
@@ -27,7 +36,7 @@ def _length(maximum: int, label: str) -> Length:
     return Length(max=maximum, message=f"{label} must be {maximum:,} characters or fewer")
 
 
-def web_address(_form, field) -> None:
+def web_address(_form: FlaskForm, field: StringField) -> None:
     """Only http(s) links are stored: a javascript: address would become a link on a page."""
     if field.data and web_address_problem(field.data.strip()):
         raise ValidationError("Enter a web address starting http:// or https://")
@@ -86,10 +95,10 @@ class ListingForm(FlaskForm):
     application_status = SelectField(
         "Applications",
         choices=[
-            SelectChoice("rolling", "Open all year"),
-            SelectChoice("open", "Open now, for a limited time"),
-            SelectChoice("opens", "Opening on a date"),
-            SelectChoice("closed", "Closed"),
+            SelectChoice(ApplicationStatus.ROLLING, "Open all year"),
+            SelectChoice(ApplicationStatus.OPEN, "Open now, for a limited time"),
+            SelectChoice(ApplicationStatus.OPENS, "Opening on a date"),
+            SelectChoice(ApplicationStatus.CLOSED, "Closed"),
         ],
         validate_choice=False,
     )
@@ -100,7 +109,9 @@ class ListingForm(FlaskForm):
     )
     sources = TextAreaField("Sources", [Optional(), _length(TEXT_MAX, "Sources")])
 
-    def __init__(self, *args, kept_sources: list[dict] | None = None, **kwargs):
+    def __init__(
+        self, *args: Any, kept_sources: list[dict[str, Any]] | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.location_errors: dict[str, list[str]] = {}
         # The listing's current sources, so an address kept keeps its date and fields.
@@ -114,7 +125,7 @@ class ListingForm(FlaskForm):
             SelectChoice(t.slug, t.label) for t in taxonomy.regions
         ]
 
-    def raw_record(self) -> dict:
+    def raw_record(self) -> Record:
         """The form as a catalogue record, ready for the catalogue's own validation."""
         return {
             "name": self.name.data,
@@ -146,7 +157,7 @@ class ListingForm(FlaskForm):
             "sources": _sources(self.sources.data, self._kept_sources),
         }
 
-    def locations_data(self) -> list[dict]:
+    def locations_data(self) -> list[dict[str, str | None]]:
         """Filled-in location slots, from the request form (they are plain inputs)."""
         from flask import request
 
@@ -161,7 +172,7 @@ class ListingForm(FlaskForm):
                 locations.append({key: value or None for key, value in values.items()})
         return locations
 
-    def fill(self, record: dict) -> None:
+    def fill(self, record: Record) -> None:
         """Show a record in the form, for editing."""
         self.sources.data = "\n".join(source["url"] for source in record.get("sources") or [])
         for part, value in (record.get("contact") or {}).items():
@@ -186,7 +197,10 @@ class ListingForm(FlaskForm):
         self.tags.data = ", ".join(record.get("tags") or [])
         for name in ("funding_min", "funding_max"):
             getattr(self, name).data = "" if record.get(name) is None else str(record[name])
-        self.equity_taken.data = {True: "yes", False: "no"}.get(record.get("equity_taken"), "")
+        equity = record.get("equity_taken")
+        self.equity_taken.data = (
+            "" if equity is None else {True: "yes", False: "no"}.get(equity, "")
+        )
         for name in ("opens_on", "deadline"):
             value = record.get(name)
             getattr(self, name).data = value.isoformat() if isinstance(value, date) else ""
@@ -215,7 +229,7 @@ def _sentence(field: str, message: str) -> str:
     return f"{label} {message}"
 
 
-def _amount(text: str | None):
+def _amount(text: str | None) -> int | str | None:
     """Read '£25,000' as 25000; leave anything else for validation to report."""
     if not text:
         return None
@@ -223,7 +237,7 @@ def _amount(text: str | None):
     return int(cleaned) if is_whole_number(cleaned) else text
 
 
-def _sources(text: str | None, kept: list[dict]) -> list:
+def _sources(text: str | None, kept: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """One web address per line: kept ones keep their record, new ones are read today."""
     by_url = {source["url"]: source for source in kept if isinstance(source, dict)}
     sources = []
@@ -234,7 +248,7 @@ def _sources(text: str | None, kept: list[dict]) -> list:
     return sources
 
 
-def _date(text: str | None):
+def _date(text: str | None) -> date | str | None:
     """Read 2027-03-31 or 31/3/2027 or 31 3 2027 as a date; anything else stays text."""
     if not text:
         return None

@@ -9,13 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from directory.accounts.models import User
-from directory.accounts.ownership import Membership
 from directory.accounts.services import grant_role
 from directory.catalogue.availability import overdue_days
 from directory.catalogue.changes import save_organisation, unique_slug
 from directory.catalogue.models import Listing, Organisation
-from directory.catalogue.records import normalise_listing, validate_listing
+from directory.catalogue.ownership import Membership
+from directory.catalogue.records import Problem, Record, normalise_listing, validate_listing
 from directory.extensions import db
+from directory.states import MembershipState, ModerationState
 
 
 def managed_organisation_ids(user: User) -> set[int]:
@@ -23,7 +24,7 @@ def managed_organisation_ids(user: User) -> set[int]:
     return set(
         db.session.scalars(
             select(Membership.organisation_id).where(
-                Membership.user_id == user.id, Membership.state == "approved"
+                Membership.user_id == user.id, Membership.state == MembershipState.APPROVED
             )
         )
     )
@@ -74,10 +75,14 @@ def listings_of(organisation_ids: set[int]) -> list[Listing]:
 def is_stale(listing: Listing, today: date | None = None) -> bool:
     """Past its check window: 90 days for funding, 180 for other support."""
     today = today or date.today()
-    return listing.moderation_state == "published" and overdue_days(listing, today) > 0
+    return (
+        listing.moderation_state == ModerationState.PUBLISHED and overdue_days(listing, today) > 0
+    )
 
 
-def validate_owner_record(record: dict, organisation: Organisation) -> tuple[dict, list]:
+def validate_owner_record(
+    record: Record, organisation: Organisation
+) -> tuple[Record, list[Problem]]:
     """Normalise and validate an owner's record with the catalogue's own rules."""
     record = {
         **record,
@@ -105,7 +110,10 @@ def searchable_organisations(text: str, limit: int = 20) -> list[Organisation]:
     return list(
         db.session.scalars(
             select(Organisation)
-            .where(Organisation.moderation_state == "published", Organisation.name.ilike(pattern))
+            .where(
+                Organisation.moderation_state == ModerationState.PUBLISHED,
+                Organisation.name.ilike(pattern),
+            )
             .order_by(Organisation.name)
             .limit(limit)
         )
@@ -120,9 +128,9 @@ def request_membership(user: User, organisation: Organisation, message: str) -> 
     if membership is None:
         membership = Membership(user_id=user.id, organisation_id=organisation.id)
         db.session.add(membership)
-    elif membership.state == "approved":
+    elif membership.state == MembershipState.APPROVED:
         return membership
-    membership.state, membership.message = "requested", message
+    membership.state, membership.message = MembershipState.REQUESTED, message
     membership.decision_reason = membership.decided_at = membership.decided_by_id = None
     db.session.flush()
     return membership
@@ -147,14 +155,16 @@ def decide_membership(
     membership: Membership, moderator: User, approve: bool, reason: str | None = None
 ) -> None:
     """Approve (making the user an owner, and a proposed organisation public) or reject."""
-    membership.state = "approved" if approve else "rejected"
+    membership.state = MembershipState.APPROVED if approve else MembershipState.REJECTED
     membership.decision_reason = reason
     membership.decided_by_id = moderator.id
     membership.decided_at = datetime.now(UTC)
     organisation = membership.organisation
     if organisation.moderation_state == "proposed":
         save_organisation(
-            organisation, moderator, moderation_state="published" if approve else "rejected"
+            organisation,
+            moderator,
+            moderation_state=ModerationState.PUBLISHED if approve else ModerationState.REJECTED,
         )
     if approve:
         grant_role(membership.user, "owner")
@@ -165,6 +175,6 @@ def searchable_organisations_by_slug(slug: str) -> Organisation | None:
     """A published organisation a user may ask to manage."""
     return db.session.scalars(
         select(Organisation).where(
-            Organisation.slug == slug, Organisation.moderation_state == "published"
+            Organisation.slug == slug, Organisation.moderation_state == ModerationState.PUBLISHED
         )
     ).first()

@@ -3,13 +3,14 @@
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from directory.accounts.forms import EmptyForm
 from directory.audit.services import history
 from directory.catalogue import changes
 from directory.demand.service import owner_figures, parse_period
-from directory.extensions import db
+from directory.inputs import required_text
 from directory.manage import services
 from directory.manage.forms import (
     LOCATION_SLOTS,
@@ -17,7 +18,8 @@ from directory.manage.forms import (
     MembershipRequestForm,
     OrganisationProposalForm,
 )
-from directory.search.indexing import refresh_index_after_edit
+from directory.states import ListingStatus, ModerationState
+from directory.transactions import commit
 
 blueprint = Blueprint("manage", __name__, url_prefix="/manage")
 
@@ -29,14 +31,13 @@ def require_sign_in() -> None:
 
 
 def commit_listing_change(message: str) -> None:
-    """Commit, tell the user, and bring the search index up to date."""
-    db.session.commit()
+    """Commit (the index catches up after the commit), and tell the user."""
+    commit()
     flash(message)
-    refresh_index_after_edit()
 
 
 @blueprint.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """The user's organisations, their listings with anything that needs attention."""
     organisation_ids = services.managed_organisation_ids(current_user)
     listings = services.listings_of(organisation_ids)
@@ -48,7 +49,11 @@ def index():
         form=EmptyForm(),
         # Anonymised demand for the last 28 days, through disclosure control.
         demand=owner_figures(
-            [listing for listing in listings if listing.moderation_state == "published"],
+            [
+                listing
+                for listing in listings
+                if listing.moderation_state == ModerationState.PUBLISHED
+            ],
             current_app.extensions["taxonomy"],
             parse_period({}),
         ),
@@ -56,7 +61,7 @@ def index():
 
 
 @blueprint.get("/organisations/find")
-def find_organisation():
+def find_organisation() -> ResponseReturnValue:
     """Search for an existing organisation to ask to manage."""
     text = request.args.get("q", "")[:100]
     return render_template(
@@ -67,38 +72,38 @@ def find_organisation():
 
 
 @blueprint.route("/organisations/<slug>/request", methods=["GET", "POST"])
-def request_organisation(slug: str):
+def request_organisation(slug: str) -> ResponseReturnValue:
     """Ask a moderator to let the user manage an organisation."""
     organisation = services.searchable_organisations_by_slug(slug) or abort(404)
     form = MembershipRequestForm()
     if form.validate_on_submit():
-        services.request_membership(current_user, organisation, form.message.data)
-        db.session.commit()
+        services.request_membership(current_user, organisation, required_text(form.message))
+        commit()
         flash(f"Your request to manage {organisation.name} has been sent to the moderators.")
         return redirect(url_for("manage.index"))
     return render_template("manage/request.html", form=form, organisation=organisation)
 
 
 @blueprint.route("/organisations/new", methods=["GET", "POST"])
-def propose_organisation():
+def propose_organisation() -> ResponseReturnValue:
     """Propose an organisation that is not in the directory yet."""
     form = OrganisationProposalForm()
     if form.validate_on_submit():
         services.propose_organisation(
             current_user,
-            form.name.data,
+            required_text(form.name),
             form.website.data,
-            form.description.data,
-            form.message.data,
+            required_text(form.description),
+            required_text(form.message),
         )
-        db.session.commit()
+        commit()
         flash(f"{form.name.data} has been sent to the moderators for approval.")
         return redirect(url_for("manage.index"))
     return render_template("manage/propose.html", form=form)
 
 
 @blueprint.route("/listings/new", methods=["GET", "POST"])
-def new_listing():
+def new_listing() -> ResponseReturnValue:
     """Create a listing in draft for one of the user's organisations."""
     organisation_slug = request.values.get("organisation", "")
     organisation = services.owned_organisation_or_404(current_user, organisation_slug)
@@ -107,7 +112,7 @@ def new_listing():
         record, problems = services.validate_owner_record(form.raw_record(), organisation)
         if not problems:
             listing = changes.create_draft(current_user, organisation, record)
-            db.session.commit()
+            commit()
             flash("Your listing is saved as a draft. Submit it for review when it is ready.")
             return redirect(url_for("manage.edit_listing", slug=listing.slug))
         form.add_problems(problems)
@@ -121,7 +126,7 @@ def new_listing():
 
 
 @blueprint.route("/listings/<slug>/edit", methods=["GET", "POST"])
-def edit_listing(slug: str):
+def edit_listing(slug: str) -> ResponseReturnValue:
     """Edit a listing; a published listing changes at once, and the change is audited."""
     listing = services.owned_listing_or_404(current_user, slug)
     form = ListingForm(kept_sources=listing.sources)
@@ -141,7 +146,11 @@ def edit_listing(slug: str):
             )
             commit_listing_change(
                 "Your changes are saved."
-                + (" They are live now." if listing.moderation_state == "published" else "")
+                + (
+                    " They are live now."
+                    if listing.moderation_state == ModerationState.PUBLISHED
+                    else ""
+                )
             )
             return redirect(url_for("manage.edit_listing", slug=listing.slug))
         form.add_problems(problems)
@@ -158,14 +167,14 @@ def edit_listing(slug: str):
 
 
 @blueprint.get("/listings/<slug>/preview")
-def preview_listing(slug: str):
+def preview_listing(slug: str) -> ResponseReturnValue:
     """The listing as founders would see it, whatever its state."""
     listing = services.owned_listing_or_404(current_user, slug)
     return render_template("catalogue/listing.html", listing=listing, preview=True)
 
 
 @blueprint.get("/listings/<slug>/history")
-def listing_history(slug: str):
+def listing_history(slug: str) -> ResponseReturnValue:
     """The listing's audit trail."""
     listing = services.owned_listing_or_404(current_user, slug)
     return render_template(
@@ -177,17 +186,19 @@ def listing_history(slug: str):
 
 
 # Button actions: each is a POST with a CSRF token, allowed only in the states that make sense.
+_DRAFTS = {ModerationState.DRAFT, ModerationState.REJECTED}
+_LIVE = {ModerationState.PUBLISHED}
 ACTIONS = {
-    "submit": ({"draft", "rejected"}, "Your listing has been sent to the moderators."),
-    "pause": ({"published"}, "Your listing is paused: founders see it is not taking applications."),
-    "close": ({"published", "draft", "rejected"}, "Your listing is closed."),
-    "reopen": ({"published"}, "Your listing is active again."),
-    "check": ({"published"}, "Thank you: the listing shows today as the date it was last checked."),
+    "submit": (_DRAFTS, "Your listing has been sent to the moderators."),
+    "pause": (_LIVE, "Your listing is paused: founders see it is not taking applications."),
+    "close": (_LIVE | _DRAFTS, "Your listing is closed."),
+    "reopen": (_LIVE, "Your listing is active again."),
+    "check": (_LIVE, "Thank you: the listing shows today as the date it was last checked."),
 }
 
 
 @blueprint.post("/listings/<slug>/<action>")
-def listing_action(slug: str, action: str):
+def listing_action(slug: str, action: str) -> ResponseReturnValue:
     """Submit, pause, close, reopen, or confirm a listing is still accurate."""
     listing = services.owned_listing_or_404(current_user, slug)
     if action not in ACTIONS:
@@ -206,7 +217,11 @@ def listing_action(slug: str, action: str):
         changes.set_status(
             listing,
             current_user,
-            {"pause": "paused", "close": "closed", "reopen": "active"}[action],
+            {
+                "pause": ListingStatus.PAUSED,
+                "close": ListingStatus.CLOSED,
+                "reopen": ListingStatus.ACTIVE,
+            }[action],
         )
     commit_listing_change(message)
     return redirect(url_for("manage.index"))

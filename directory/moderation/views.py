@@ -1,24 +1,26 @@
 """Moderators keep the catalogue trustworthy: /moderate/..."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from directory.accounts.forms import EmptyForm
-from directory.accounts.ownership import Membership
 from directory.accounts.permissions import role_required
 from directory.audit.services import history
 from directory.catalogue import changes
 from directory.catalogue.links import problem_links
 from directory.catalogue.models import Listing
+from directory.catalogue.ownership import Membership
 from directory.catalogue.services import stale_listings
 from directory.extensions import db
 from directory.feedback.models import Feedback
 from directory.feedback.services import dealt_with, waiting_feedback
+from directory.inputs import required_text
 from directory.manage.forms import ReasonForm
 from directory.manage.services import decide_membership
-from directory.search.indexing import refresh_index_after_edit
+from directory.moderation import services
+from directory.states import MembershipState, ModerationState
+from directory.transactions import commit
 
 blueprint = Blueprint("moderation", __name__, url_prefix="/moderate")
 
@@ -31,26 +33,16 @@ def require_moderator() -> None:
 
 def listing_or_404(slug: str) -> Listing:
     """Any listing, in any state."""
-    return db.session.scalars(select(Listing).where(Listing.slug == slug)).first() or abort(404)
+    return services.any_listing(slug) or abort(404)
 
 
 @blueprint.get("/")
-def queue():
+def queue() -> ResponseReturnValue:
     """Submissions, ownership requests, and listings past their check window, stalest first."""
-    submitted = db.session.scalars(
-        select(Listing)
-        .where(Listing.moderation_state == "submitted")
-        .options(selectinload(Listing.organisation))
-        .order_by(Listing.updated_at)
-    ).all()
-    requests = db.session.scalars(
-        select(Membership)
-        .where(Membership.state == "requested")
-        .options(selectinload(Membership.organisation), selectinload(Membership.user))
-        .order_by(Membership.created_at)
-    ).all()
+    submitted = services.submitted_listings()
+    requests = services.membership_requests()
     stale = stale_listings(limit=50)
-    links = problem_links(db.session)
+    links = problem_links(db.session())
     feedback = waiting_feedback()
     return render_template(
         "moderation/queue.html",
@@ -65,7 +57,7 @@ def queue():
 
 
 @blueprint.get("/listings/<slug>")
-def review(slug: str):
+def review(slug: str) -> ResponseReturnValue:
     """A listing as founders would see it, with its history and the decisions to make."""
     listing = listing_or_404(slug)
     return render_template(
@@ -78,63 +70,61 @@ def review(slug: str):
 
 
 @blueprint.post("/listings/<slug>/approve")
-def approve(slug: str):
+def approve(slug: str) -> ResponseReturnValue:
     """Publish a submitted listing."""
     listing = listing_or_404(slug)
-    if listing.moderation_state != "submitted":
+    if listing.moderation_state != ModerationState.SUBMITTED:
         abort(409, description="Only a submitted listing can be approved.")
     changes.publish(listing, current_user)
-    db.session.commit()
-    refresh_index_after_edit()
+    commit()
     flash(f"{listing.name} is published.")
     return redirect(url_for("moderation.queue"))
 
 
 @blueprint.post("/listings/<slug>/reject")
-def reject(slug: str):
+def reject(slug: str) -> ResponseReturnValue:
     """Send a submission back to its owners with a reason."""
     listing = listing_or_404(slug)
     form = ReasonForm()
-    if listing.moderation_state != "submitted":
+    if listing.moderation_state != ModerationState.SUBMITTED:
         abort(409, description="Only a submitted listing can be sent back.")
     if not form.validate_on_submit():
         flash("Give a reason, so the owners know what to change.")
         return redirect(url_for("moderation.review", slug=slug))
-    changes.reject(listing, current_user, form.reason.data)
-    db.session.commit()
+    changes.reject(listing, current_user, required_text(form.reason))
+    commit()
     flash(f"{listing.name} has been sent back to its owners.")
     return redirect(url_for("moderation.queue"))
 
 
 @blueprint.post("/listings/<slug>/check")
-def check(slug: str):
+def check(slug: str) -> ResponseReturnValue:
     """Record that a moderator confirmed the listing is still accurate."""
     listing = listing_or_404(slug)
     changes.confirm_accurate(listing, current_user, "a moderator", "moderator")
-    db.session.commit()
+    commit()
     flash(f"{listing.name} is marked as checked today.")
     return redirect(url_for("moderation.review", slug=slug))
 
 
 @blueprint.post("/listings/<slug>/restore/<change_id>")
-def restore(slug: str, change_id: str):
+def restore(slug: str, change_id: str) -> ResponseReturnValue:
     """Put a listing back as it was after an earlier change."""
     listing = listing_or_404(slug)
     try:
         changes.restore(listing, current_user, change_id)
     except LookupError:
         abort(404)
-    db.session.commit()
-    refresh_index_after_edit()
+    commit()
     flash("The earlier version is restored. The restore itself is in the history.")
     return redirect(url_for("moderation.review", slug=slug))
 
 
 @blueprint.post("/memberships/<int:membership_id>/<decision>")
-def decide(membership_id: int, decision: str):
+def decide(membership_id: int, decision: str) -> ResponseReturnValue:
     """Approve or reject a request to manage an organisation (and any proposed organisation)."""
     membership = db.session.get(Membership, membership_id) or abort(404)
-    if decision not in ("approve", "reject") or membership.state != "requested":
+    if decision not in ("approve", "reject") or membership.state != MembershipState.REQUESTED:
         abort(404)
     form = ReasonForm()
     if decision == "reject" and not form.validate_on_submit():
@@ -146,18 +136,18 @@ def decide(membership_id: int, decision: str):
         decision == "approve",
         form.reason.data if decision == "reject" else None,
     )
-    db.session.commit()
+    commit()
     flash(f"Request from {membership.user.email} {decision}d.")
     return redirect(url_for("moderation.queue"))
 
 
 @blueprint.post("/feedback/<int:feedback_id>/done")
-def feedback_done(feedback_id: int):
+def feedback_done(feedback_id: int) -> ResponseReturnValue:
     """Mark feedback as dealt with, which deletes it (as the privacy notice says)."""
     feedback = db.session.get(Feedback, feedback_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
     dealt_with(feedback)
-    db.session.commit()
+    commit()
     flash("The feedback is marked as dealt with and deleted.")
     return redirect(url_for("moderation.queue"))

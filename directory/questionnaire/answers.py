@@ -47,6 +47,13 @@ class Answers:
         """Whether the question has an answer (a skip counts)."""
         return any(self.get(key) for key in question.keys)
 
+    def required(self, key: str) -> str:
+        """The single value of a key that complete answers always have."""
+        value = self.one(key)
+        if value is None:
+            raise KeyError(f"{key} is unanswered")
+        return value
+
     def given(self, key: str) -> str | None:
         """The single value of a key unless it was skipped."""
         value = self.one(key)
@@ -113,7 +120,7 @@ def previous_before(
 
 
 def parse_answers(
-    args: MultiDict,
+    args: MultiDict[str, str],
     questionnaire: Questionnaire,
     allowed_controls: tuple[str, ...] = (),
     unchecked: Question | None = None,
@@ -149,7 +156,7 @@ def parse_answers(
         place_key = next((q.place_key for q in questionnaire.questions if q.place_key), None)
         if place_key and values.get(place_key):
             # A place is more precise than a region: it wins, and its region is derived.
-            values.pop(questionnaire.by_key(place_key).key, None)
+            values.pop(questionnaire.question_for(place_key).key, None)
     return Answers(values).pruned(questionnaire), problems
 
 

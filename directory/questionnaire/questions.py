@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -67,6 +68,13 @@ class Question:
         """The option with this value, if the question offers it."""
         return next((option for option in self.options if option.value == value), None)
 
+    def chosen(self, value: str) -> Option:
+        """The option behind an answer already checked against this question."""
+        option = self.option(value)
+        if option is None:
+            raise KeyError(f"{self.id} offers no option {value!r}")
+        return option
+
 
 @dataclass(frozen=True)
 class Questionnaire:
@@ -81,6 +89,13 @@ class Questionnaire:
     def by_key(self, key: str) -> Question | None:
         """The question that a query-string key answers."""
         return next((q for q in self.questions if key in q.keys), None)
+
+    def question_for(self, key: str) -> Question:
+        """The question answering one of the keys every questionnaire has (REQUIRED_KEYS)."""
+        question = self.by_key(key)
+        if question is None:
+            raise KeyError(f"no question answers {key!r}")
+        return question
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -109,7 +124,7 @@ def load_questionnaire(path: Path, taxonomy: Taxonomy) -> Questionnaire:
     return questionnaire
 
 
-def _question(entry: dict, taxonomy: Taxonomy) -> Question:
+def _question(entry: dict[str, Any], taxonomy: Taxonomy) -> Question:
     """One question from its YAML entry, with taxonomy options filled in and checked."""
     kind = entry["kind"]
     if kind not in KINDS:
@@ -143,7 +158,7 @@ def _question(entry: dict, taxonomy: Taxonomy) -> Question:
     )
 
 
-def _option(item: dict, taxonomy: Taxonomy, question_id: str) -> Option:
+def _option(item: dict[str, Any], taxonomy: Taxonomy, question_id: str) -> Option:
     """One listed option; support types must exist in the taxonomy."""
     support = tuple(item.get("support", ()))
     equity_support = tuple(item.get("equity_support", ()))

@@ -14,14 +14,14 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from geopy.distance import great_circle
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from directory.catalogue.availability import availability
-from directory.catalogue.csv_io import escape_cell
+from directory.catalogue.availability import AvailabilityState, availability
 from directory.catalogue.models import Listing
 from directory.extensions import db
 from directory.presentation import funding_range, long_date, money
@@ -30,6 +30,7 @@ from directory.questionnaire.questions import Option, Questionnaire
 from directory.search.params import SearchParams
 from directory.search.places import NearMe, locate
 from directory.search.service import search_listings
+from directory.spreadsheets import escape_cell
 from directory.taxonomy import Taxonomy
 
 ANY_SECTOR = "any"
@@ -48,7 +49,6 @@ GROUPS = {
                    r"\bresearchers?\b|\bacademics?\b|university staff|\bspin-?outs?\b"),
 }  # fmt: skip
 # States that are not open now, left out of the top results unless an opening date is known.
-NOT_OPEN = ("between_rounds", "paused", "ended")
 MAX_ELIGIBILITY_CHARS = 200
 
 
@@ -171,18 +171,18 @@ def profile_for(questionnaire: Questionnaire, answers: Answers) -> Profile:
         place = resolved
     elif answers.given("region"):
         place = Place(region=answers.given("region"))
-    need_question = questionnaire.by_key("need")
-    needs = tuple(need_question.option(value) for value in answers.get("need"))
-    funding_question = questionnaire.by_key("funding")
-    funding = tuple(funding_question.option(value) for value in answers.get("funding"))
+    need_question = questionnaire.question_for("need")
+    needs = tuple(need_question.chosen(value) for value in answers.get("need"))
+    funding_question = questionnaire.question_for("funding")
+    funding = tuple(funding_question.chosen(value) for value in answers.get("funding"))
     if any(kind.value == "any" for kind in funding):
         # "Any kind": each kind as its own list, so grants are never mixed up with loans.
         funding = tuple(kind for kind in funding_question.options if kind.value != "any")
     amount_value = answers.given("amount")
-    amount = questionnaire.by_key("amount").option(amount_value) if amount_value else None
+    amount = questionnaire.question_for("amount").chosen(amount_value) if amount_value else None
     return Profile(
         place=place,
-        stage=answers.one("stage"),
+        stage=answers.required("stage"),
         sector=answers.given("sector"),
         needs=needs,
         funding=funding,
@@ -222,7 +222,7 @@ def searches_for(need: Option, profile: Profile) -> list[tuple[Option | None, tu
     if not need.equity_support or not profile.funding:
         support = support_for(need, profile)
         return [(None, support)] if support else []
-    searches = []
+    searches: list[tuple[Option | None, tuple[str, ...]]] = []
     for kind in profile.funding:
         support = support_for(kind, profile)
         if support:
@@ -291,7 +291,7 @@ def _query_args(filters: dict[str, tuple[str, ...]]) -> dict[str, list[str]]:
     return {name: list(values) for name, values in filters.items()}
 
 
-def _order(match: Match):
+def _order(match: Match) -> tuple[bool, bool, int, int, float, str]:
     """Open first; then for the founder's groups; fewest blockers; closest fit; nearest."""
     distance = match.distance_km if match.distance_km is not None else float("inf")
     return (match.closed, match.restricted, match.blockers, -match.fit, distance,
@@ -455,21 +455,26 @@ def _explain_size(match: Match, listing: Listing, size: str | None, taxonomy: Ta
 def _explain_availability(match: Match, listing: Listing) -> None:
     """Whether it is open now, its dates, and its own eligibility rules."""
     state = availability(listing)
-    if state.state in NOT_OPEN:
+    if state.is_closed:
         match.closed = True
         match.blockers += 1
         match.cautions.append(
-            {"paused": "Paused just now", "ended": "This programme has ended"}.get(
-                state.state, "Not taking applications just now"
+            {
+                AvailabilityState.PAUSED: "Paused just now",
+                AvailabilityState.ENDED: "This programme has ended",
+            }.get(state.state, "Not taking applications just now")
+            + (
+                f": {state.next_round}"
+                if state.next_round and state.state != AvailabilityState.ENDED
+                else ""
             )
-            + (f": {state.next_round}" if state.next_round and state.state != "ended" else "")
         )
-    elif state.state == "opens":
+    elif state.state == AvailabilityState.OPENS:
         match.cautions.append(f"Opens for applications on {long_date(state.opens_on)}")
-    elif state.state == "unconfirmed":
+    elif state.state == AvailabilityState.UNCONFIRMED:
         checked = long_date(state.last_checked_on) if state.last_checked_on else "never"
         match.cautions.append(f"Dates not confirmed lately (last checked {checked})")
-    if state.closes_on and state.state in ("open", "opens"):
+    if state.closes_on and state.state in (AvailabilityState.OPEN, AvailabilityState.OPENS):
         match.cautions.append(f"Closing date: {long_date(state.closes_on)}")
     if listing.eligibility:
         text = " ".join(listing.eligibility.split())
@@ -495,7 +500,7 @@ CSV_COLUMNS = [
 ]
 
 
-def results_csv(results: Results, taxonomy: Taxonomy, listing_url) -> str:
+def results_csv(results: Results, taxonomy: Taxonomy, listing_url: Callable[[str], str]) -> str:
     """Every result of every need as CSV, spreadsheet-safe; listing_url(slug) gives links."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -19,6 +20,8 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 
 from directory.demand.recording import record_questionnaire
 from directory.geo import GeoResult
@@ -48,21 +51,16 @@ from directory.questionnaire.results import (
 )
 
 blueprint = Blueprint("questionnaire", __name__, url_prefix="/check")
-DEFAULT_FILE = Path(__file__).resolve().parents[2] / "seed_data" / "questionnaire.yaml"
 # Pages depend only on their URL (and the catalogue), so browsers may keep them a while; never
 # shared caches, since a page can carry a signed-in user's navigation and a typed postcode.
 CACHE_CONTROL = "private, max-age=300"
 
 
 @blueprint.record_once
-def load(state) -> None:
+def load(state: BlueprintSetupState) -> None:
     """Read and check the questions once, when the blueprint is registered."""
     app = state.app
-    path = Path(app.config.get("QUESTIONNAIRE_PATH") or "")
-    if not path.is_file():
-        path = Path(app.config["SEED_DATA_DIR"]) / "questionnaire.yaml"
-    if not path.is_file():
-        path = DEFAULT_FILE  # a copied seed directory (synthetic data) may not carry it
+    path = Path(app.config["QUESTIONNAIRE_PATH"])
     app.extensions["questionnaire"] = load_questionnaire(path, app.extensions["taxonomy"])
 
 
@@ -79,21 +77,25 @@ def questionnaire() -> Questionnaire:
     return current_app.extensions["questionnaire"]
 
 
-def question_url(question: Question, answers: Answers, changing: bool = False, **extra) -> str:
+def question_url(question: Question, answers: Answers, changing: bool = False) -> str:
     """The page of one question, carrying the answers so far."""
-    controls = {CHANGE: 1} if changing else {}
-    args = answers.query_args(questionnaire())
-    return url_for("questionnaire.question", question_id=question.id, **args, **controls, **extra)
+    # Any, as url_for wants: no answer key is one of its own keywords (_external, _anchor).
+    args: dict[str, Any] = answers.query_args(questionnaire())
+    if changing:
+        args[CHANGE] = 1
+    return url_for("questionnaire.question", question_id=question.id, **args)
 
 
 def answers_url(answers: Answers) -> str:
     """The check your answers page for these answers."""
-    return url_for("questionnaire.check_answers", **answers.query_args(questionnaire()))
+    query: dict[str, Any] = answers.query_args(questionnaire())
+    return url_for("questionnaire.check_answers", **query)
 
 
 def results_url(answers: Answers, endpoint: str = "questionnaire.results") -> str:
     """The stable results URL (or its CSV) for these answers."""
-    return url_for(endpoint, **answers.query_args(questionnaire()))
+    query: dict[str, Any] = answers.query_args(questionnaire())
+    return url_for(endpoint, **query)
 
 
 def url_after(question: Question, answers: Answers, changing: bool) -> str:
@@ -105,7 +107,9 @@ def url_after(question: Question, answers: Answers, changing: bool) -> str:
     return question_url(following, answers) if following else answers_url(answers)
 
 
-def invalid_link(problems: list[Problem], answers: Answers, fix_url: str | None = None):
+def invalid_link(
+    problems: list[Problem], answers: Answers, fix_url: str | None = None
+) -> tuple[str, int]:
     """A link someone edited or mistyped: say what is wrong and offer a way back, never a 500."""
     page = render_template(
         "questionnaire/invalid.html",
@@ -116,7 +120,7 @@ def invalid_link(problems: list[Problem], answers: Answers, fix_url: str | None 
 
 
 @blueprint.get("/")
-def start():
+def start() -> ResponseReturnValue:
     """What the questionnaire does, and a start button."""
     first = questionnaire().questions[0]
     return render_template(
@@ -153,9 +157,10 @@ def check_submission(question: Question, answers: Answers) -> Submission:
 
 def _check_location(question: Question, answers: Answers) -> Submission:
     """A postcode or town that resolves to one place in the UK, or a region."""
-    places = answers.get(question.place_key)
+    place_key = question.place_key
+    places = answers.get(place_key) if place_key else ()
     region = answers.get(question.key)
-    if not places:
+    if place_key is None or not places:
         if region == (SKIP,):
             return Submission({question.key: region})
         if len(region) == 1 and question.option(region[0]):
@@ -168,8 +173,8 @@ def _check_location(question: Question, answers: Answers) -> Submission:
             error=f"Enter a postcode or town in {MAX_PLACE_CHARS} characters or fewer"
         )
     place, near = resolve_place(places[0])
-    if place is not None:
-        return Submission({question.place_key: (place.label,)})
+    if place is not None and place.label is not None:
+        return Submission({place_key: (place.label,)})
     if near.problem == "ambiguous":
         return Submission(error=near.message, choices=near.choices)
     if near.problem == "unavailable":
@@ -182,7 +187,7 @@ def _check_location(question: Question, answers: Answers) -> Submission:
 
 
 @blueprint.get("/<question_id>")
-def question(question_id: str):
+def question(question_id: str) -> ResponseReturnValue:
     """One question; its GET form comes back here, then on to the next question."""
     asked = questionnaire().get(question_id)
     if asked is None:
@@ -210,7 +215,7 @@ def question(question_id: str):
 
 def render_question(
     asked: Question, answers: Answers, changing: bool, submission: Submission | None
-):
+) -> str:
     """The question page, with the answer so far and any error."""
     others = Answers({k: v for k, v in answers.values.items() if k not in asked.keys})
     hidden = [(k, v) for k, values in others.query_args(questionnaire()).items() for v in values]
@@ -230,7 +235,7 @@ def render_question(
         skipped = answers.replace(questionnaire(), asked, {asked.key: (SKIP,)})
         skip_url = url_after(asked, skipped, changing)
     choice_urls = []
-    if submission and submission.choices:
+    if submission and submission.choices and asked.place_key:
         for choice in submission.choices:
             chosen = answers.replace(questionnaire(), asked, {asked.place_key: (choice.label,)})
             choice_urls.append((choice.label, url_after(asked, chosen, changing)))
@@ -247,7 +252,7 @@ def render_question(
     )
 
 
-def summary_rows(answers: Answers) -> list[dict]:
+def summary_rows(answers: Answers) -> list[dict[str, Any]]:
     """One row per question asked: its short name, the answer in words, and a change link."""
     rows = []
     for asked in questionnaire().questions:
@@ -266,16 +271,18 @@ def summary_rows(answers: Answers) -> list[dict]:
 
 def _answer_words(asked: Question, answers: Answers) -> list[str]:
     """An answer as the founder would say it."""
-    if asked.place_key and answers.one(asked.place_key):
-        place, _near = resolve_place(answers.one(asked.place_key))
+    place_text = answers.one(asked.place_key) if asked.place_key else None
+    if place_text:
+        place, _near = resolve_place(place_text)
         if place is None:
-            return [answers.one(asked.place_key)]
+            return [place_text]
+        label = place.label or place_text
         region = asked.option(place.region) if place.region else None
-        return [f"{place.label} ({region.label})" if region else place.label]
+        return [f"{label} ({region.label})" if region else label]
     values = answers.get(asked.key)
     if values == (SKIP,):
         return ["Not given"]
-    return [asked.option(value).label for value in values]
+    return [asked.chosen(value).label for value in values]
 
 
 def _read_complete_answers():
@@ -290,7 +297,7 @@ def _read_complete_answers():
 
 
 @blueprint.get("/answers")
-def check_answers():
+def check_answers() -> ResponseReturnValue:
     """Check your answers, with a change link for each."""
     answers, response = _read_complete_answers()
     if response is not None:
@@ -311,7 +318,7 @@ def _results_for_request():
     try:
         profile = profile_for(questionnaire(), answers)
     except PlaceProblem as problem:
-        location = questionnaire().by_key("place")
+        location = questionnaire().question_for("place")
         fix = question_url(location, answers, changing=True)
         return None, None, invalid_link([Problem("place", str(problem))], answers, fix)
     taxonomy = current_app.extensions["taxonomy"]
@@ -319,7 +326,7 @@ def _results_for_request():
 
 
 @blueprint.get("/results")
-def results():
+def results() -> ResponseReturnValue:
     """Results grouped by need, each explained; records one anonymous demand event."""
     answers, found, response = _results_for_request()
     if response is not None:
@@ -338,7 +345,7 @@ def results():
 
 
 @blueprint.get("/results.csv", endpoint="results_csv")
-def results_csv_download():
+def results_csv_download() -> ResponseReturnValue:
     """The same results, every one of them, as a spreadsheet-safe CSV."""
     _answers, found, response = _results_for_request()
     if response is not None:

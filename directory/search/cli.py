@@ -16,6 +16,7 @@ from directory.search.indexing import (
     rebuild_index,
     sync_with_retries,
 )
+from directory.states import ModerationState
 from search_index import IndexUnavailable
 
 LOCK_WAIT_SECONDS = 30.0
@@ -30,7 +31,8 @@ def search_cli() -> None:
 @with_appcontext
 def rebuild_command() -> None:
     """Rebuild the whole index with a progress bar."""
-    total = db.session.scalar(select(func.count()).where(Listing.moderation_state == "published"))
+    published = Listing.moderation_state == ModerationState.PUBLISHED
+    total = db.session.scalar(select(func.count()).where(published)) or 0
     with click.progressbar(length=total, label="Indexing listings", file=sys.stderr) as bar:
         # The callers report running totals; the bar counts steps.
         def progress(done: int) -> None:

@@ -2,9 +2,10 @@
 
 from directory.catalogue.availability import open_interval
 from directory.catalogue.models import Listing
+from search_index import SearchDocument
 
 
-def search_document(listing: Listing) -> dict:
+def search_document(listing: Listing) -> SearchDocument:
     """Return the search document of a public listing."""
     interval = open_interval(listing)
     return {

@@ -2,15 +2,19 @@
 
 It reads every public listing's search document and applies the index's own rules in Python:
 the same words (stems and synonyms, without spelling correction), concepts, place tiers, names,
-filters and disjunctive facet counts, so a founder gets the same results, only more slowly and
-in a plainer order. It works within a budget; past it the request gets a 503.
+filters and disjunctive facet counts, so a founder gets the same results in the same bands of
+order, only more slowly; within a band they go A to Z, where the index weighs the words.
+tests/test_fallback_agreement.py holds the two to that. It works within a budget; past it the
+request gets a 503.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, g
 from sqlalchemy.orm import Session
@@ -67,7 +71,8 @@ def request_budget() -> FallbackBudget:
 class _Document:
     """A search document with the stems of its text and tags, worked out once per request."""
 
-    fields: dict
+    # Read by field name, as the index reads a stored document.
+    fields: Mapping[str, Any]
     stems: frozenset[str]
     tag_stems: frozenset[str]
     names: frozenset[str]
@@ -80,7 +85,7 @@ def _documents(session: Session, budget: FallbackBudget) -> list[_Document]:
         for number, listing in enumerate(session.scalars(public_listings_query())):
             if number % 100 == 0:
                 budget.check()
-            fields = search_document(listing)
+            fields: Mapping[str, Any] = search_document(listing)
             text = " ".join(str(fields[name] or "") for name in TEXT_FIELDS)
             tags = " , ".join(fields["tags"])
             documents.append(
@@ -110,7 +115,9 @@ def _meets(document: _Document, concept: Concept) -> bool:
     return bool(_values(document, concept.facet) & set(concept.values))
 
 
-def _passes(document: _Document, filters, skip: str | None = None) -> bool:
+def _passes(
+    document: _Document, filters: Mapping[str, Sequence[str]], skip: str | None = None
+) -> bool:
     """Filters AND across facets and OR within one; a region filter also takes UK-wide."""
     for facet, wanted in filters.items():
         if facet == skip or not wanted:
@@ -136,11 +143,14 @@ def database_search(
     budget.check()
     documents = _documents(session, budget)
     clauses = parse(request.text, SYNONYMS)
-    tests = [lambda n, d, c=c: _meets(d, c) for c in request.concepts]
+    # Each test is called with a document's number and the document.
+    tests: list[Callable[..., bool]] = [lambda n, d, c=c: _meets(d, c) for c in request.concepts]
     tests += [
         lambda n, d, c=c: any(set(stems) <= d.stems for stems in c.alternatives) for c in clauses
     ]
     tiers: dict[int, str] = {}
+    # The place tier band: located there, serving only its region, serving it among others.
+    tier_weights: dict[int, int] = {}
     distances: dict[int, float] = {}
     precise: dict[int, float] = {}
     if request.place is not None:
@@ -162,8 +172,10 @@ def database_search(
                 tiers[number] = "uk"
             elif number in distances or set(place.lads) & set(document.fields["lads"]):
                 tiers[number] = "local"
+                tier_weights[number] = 3
             elif place.region in regions:
                 tiers[number] = "region"
+                tier_weights[number] = 2 if regions == {place.region} else 1
         tests.append(lambda n, d: n in tiers)
     met = [sum(test(n, document) for test in tests) for n, document in enumerate(documents)]
     named = [_name_strength(request.names, document.names) for document in documents]
@@ -181,19 +193,24 @@ def database_search(
         if _passes(documents[n], filters)
         and (not request.open_now or _is_open(documents[n], request.today))
     ]  # fmt: skip
-    tier_rank = {"local": 0, "region": 1, "uk": 2}
     if request.sort == "deadline":
         results.sort(key=lambda n: (documents[n].fields["deadline"] is None,
                                     documents[n].fields["deadline"] or 0,
                                     documents[n].fields["name"].casefold()))  # fmt: skip
     else:
+        # The index's bands, most important first (docs/search.md); ties by name.
         results.sort(key=lambda n: (
-            -named[n], -met[n],
+            -named[n], -met[n], -tier_weights.get(n, 0),
             not (request.today and _is_open(documents[n], request.today)),
-            tier_rank.get(tiers.get(n), 3),
-            distances.get(n, math.inf) if request.sort == "distance" else 0,
             documents[n].fields["name"].casefold(),
         ))  # fmt: skip
+    if request.sort == "distance":
+        # Nearest first among the results located there; the rest follow by band.
+        located = sorted(
+            (n for n in results if tiers.get(n) == "local"),
+            key=lambda n: (distances.get(n, math.inf), documents[n].fields["name"].casefold()),
+        )
+        results = located + [n for n in results if tiers.get(n) != "local"]
     start = (request.page - 1) * request.per_page
     page = results[start : start + request.per_page]
     budget.check()
@@ -214,7 +231,9 @@ def database_search(
     )  # fmt: skip
 
 
-def _facet_counts(documents: list[_Document], candidates: list[int], request: SearchRequest):
+def _facet_counts(
+    documents: list[_Document], candidates: list[int], request: SearchRequest
+) -> dict[str, dict[str, int]]:
     """Disjunctive counts: results for each value of a facet with the other filters kept."""
     facets: dict[str, dict[str, int]] = {}
     for facet in FACETS:

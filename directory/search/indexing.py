@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import func, select
+from flask import Flask, current_app
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import selectinload
 
 from directory.catalogue.models import Listing
 from directory.extensions import db
 from directory.search.documents import search_document
 from directory.search.models import SearchOutbox
+from directory.states import ModerationState
 from search_index import (
     IndexLocked,
     IndexUnavailable,
@@ -42,7 +44,7 @@ BACKGROUND_SYNC_SECONDS = 120.0
 class IndexHolder:
     """Opens the app's SearchIndex on first use, and again after it was unavailable."""
 
-    def __init__(self, index_dir: str, synonyms=None):
+    def __init__(self, index_dir: str, synonyms: Sequence[Sequence[str]] | None = None) -> None:
         self.index_dir = index_dir
         self.synonyms = synonyms
         self._index: SearchIndex | None = None
@@ -85,11 +87,11 @@ def listings_in_order(ids: list[str]) -> list[Listing]:
     return [by_id[listing_id] for listing_id in wanted if listing_id in by_id]
 
 
-def public_listings_query():
+def public_listings_query() -> Select[Listing]:
     """Select every listing founders may see, with what a search document needs."""
     return (
         select(Listing)
-        .where(Listing.moderation_state == "published")
+        .where(Listing.moderation_state == ModerationState.PUBLISHED)
         .options(
             selectinload(Listing.organisation),
             selectinload(Listing.regions),
@@ -101,7 +103,7 @@ def public_listings_query():
     )
 
 
-def rebuild_index(index_dir: str, progress=None) -> int:
+def rebuild_index(index_dir: str, progress: Callable[[int], object] | None = None) -> int:
     """Rebuild the whole index from the database and swap it in; returns documents indexed."""
     # Read the outbox position before the listings: any later change has a larger id.
     position = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
@@ -145,7 +147,7 @@ def sync_index(index_dir: str, applied: set[int] | None = None) -> int:
         applied.update(row.id for row in rows)
 
 
-def _apply_outbox_rows(index_dir: str, rows, position: int) -> int:
+def _apply_outbox_rows(index_dir: str, rows: Sequence[Row[int, int]], position: int) -> int:
     """Re-read the listings named by outbox rows and write them to the index in one commit."""
     if not rows:
         return 0
@@ -182,9 +184,10 @@ def outbox_backlog(index_dir: str) -> int:
     position = read_position(index_dir)
     if position is None:
         raise IndexUnavailable(f"no search index at {index_dir}: run `flask search rebuild`")
-    return db.session.scalar(
+    backlog = db.session.scalar(
         select(func.count()).select_from(SearchOutbox).where(SearchOutbox.id > position)
     )
+    return backlog or 0
 
 
 def index_differences(index_dir: str) -> tuple[set[str], set[str]]:
@@ -193,7 +196,7 @@ def index_differences(index_dir: str) -> tuple[set[str], set[str]]:
     in_database = {
         str(listing_id)
         for listing_id in db.session.scalars(
-            select(Listing.id).where(Listing.moderation_state == "published")
+            select(Listing.id).where(Listing.moderation_state == ModerationState.PUBLISHED)
         )
     }
     return in_database - in_index, in_index - in_database
@@ -205,25 +208,26 @@ def refresh_index_after_edit() -> None:
     Production runs `flask search sync --follow` instead (SEARCH_SYNC_AFTER_EDIT=0). A locked
     or missing index only delays the change until the next sync; the edit has committed.
     """
-    if not current_app.config.get("SEARCH_SYNC_AFTER_EDIT", True):
+    if not current_app.config["SEARCH_SYNC_AFTER_EDIT"]:
         return
     index_dir = current_app.config["SEARCH_INDEX_DIR"]
     try:
         if outbox_backlog(index_dir) > SYNC_BATCH:
             # A large import: index it after the response rather than keep the worker busy.
-            _retry_in_background(current_app._get_current_object(), index_dir)
+            # current_app is a proxy (typed as the Flask it stands for); the thread needs the app.
+            _retry_in_background(current_app._get_current_object(), index_dir)  # type: ignore[attr-defined]
             return
         sync_with_retries(index_dir, EDIT_SYNC_WAIT_SECONDS)
     except IndexLocked:
         # Someone else is writing (a rebuild): keep trying after the response, not in it.
-        _retry_in_background(current_app._get_current_object(), index_dir)
+        _retry_in_background(current_app._get_current_object(), index_dir)  # type: ignore[attr-defined]
     except IndexUnavailable as error:
         log.warning("index not refreshed after an edit", extra={"error": str(error)})
     finally:
         db.session.rollback()  # end the sync's read-only transaction
 
 
-def _retry_in_background(app, index_dir: str) -> None:
+def _retry_in_background(app: Flask, index_dir: str) -> None:
     """Apply the outbox from a thread, waiting for a held lock up to BACKGROUND_SYNC_SECONDS."""
 
     def retry() -> None:

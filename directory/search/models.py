@@ -4,11 +4,11 @@ from datetime import datetime
 
 from sqlalchemy.orm import Mapped, mapped_column
 
-from directory.catalogue.models import utcnow
-from directory.extensions import db
+from directory.clock import utcnow
+from directory.extensions import Model
 
 
-class SearchOutbox(db.Model):
+class SearchOutbox(Model):
     """A listing whose search document must be refreshed, written in the changing transaction."""
 
     __tablename__ = "search_outbox"

@@ -1,10 +1,17 @@
-"""Write an outbox row in the same transaction as every change that alters a search document."""
+"""Write an outbox row in the same transaction as every change that alters a search document,
+and, in a request, apply the outbox once that transaction commits."""
 
+from flask import Flask, has_request_context
 from sqlalchemy import event, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction, UOWTransaction
 
 from directory.catalogue.models import Listing, Location, Organisation
+from directory.extensions import db
+from directory.search.indexing import refresh_index_after_edit
 from directory.search.models import SearchOutbox
+from directory.transactions import after_commit
+
+_REFRESH_QUEUED = "search_refresh_queued"
 
 
 def changed_listing_ids(session: Session) -> set[int]:
@@ -31,11 +38,32 @@ def changed_listing_ids(session: Session) -> set[int]:
     return listing_ids
 
 
-@event.listens_for(Session, "after_flush")
-def _write_outbox_rows(session: Session, _flush_context) -> None:
+def _write_outbox_rows(session: Session, _flush_context: UOWTransaction) -> None:
     """Queue changed listings for the indexer inside the flushing transaction."""
     listing_ids = changed_listing_ids(session)
     if listing_ids:
         session.connection().execute(
             insert(SearchOutbox), [{"listing_id": listing_id} for listing_id in sorted(listing_ids)]
         )
+        # An edit in a request reaches search as soon as it commits (commands index for
+        # themselves: `flask seed load` rebuilds, `flask search sync` applies the outbox).
+        if has_request_context() and not session.info.get(_REFRESH_QUEUED):
+            session.info[_REFRESH_QUEUED] = True
+            after_commit(_refresh)
+
+
+def _refresh() -> None:
+    db.session.info.pop(_REFRESH_QUEUED, None)
+    refresh_index_after_edit()
+
+
+def _forget(session: Session, _previous_transaction: SessionTransaction | None = None) -> None:
+    session.info.pop(_REFRESH_QUEUED, None)
+
+
+def init_app(app: Flask) -> None:
+    """Listen on the app's sessions (not every session in the process), once."""
+    factory = db.session.session_factory
+    if not event.contains(factory, "after_flush", _write_outbox_rows):
+        event.listen(factory, "after_flush", _write_outbox_rows)
+        event.listen(factory, "after_soft_rollback", _forget)

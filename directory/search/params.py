@@ -7,15 +7,16 @@ from dataclasses import dataclass, field, replace
 from werkzeug.datastructures import MultiDict
 
 from directory.inputs import InputProblem, whole_number
+from directory.states import ListingStatus
 from directory.taxonomy import FILTER_TAXONOMIES, UK_WIDE, Taxonomy
 from search_index.nearby import MAX_RADIUS_KM as ENGINE_MAX_RADIUS_KM
+from search_index.requests import SORTS
 
-SORTS = ("relevance", "deadline", "distance")
 # `open=now`: only what founders can apply to today.
 OPEN_NOW = "now"
-STATUSES = ("active", "paused", "closed")
+STATUSES = tuple(ListingStatus)
 # Closed listings are kept for the record but are not shown unless asked for.
-DEFAULT_STATUSES = ("active", "paused")
+DEFAULT_STATUSES = (ListingStatus.ACTIVE, ListingStatus.PAUSED)
 MAX_QUERY_CHARS = 500
 DEFAULT_PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -42,9 +43,9 @@ class SearchParams:
     # Read places, kinds of support, stages and sectors in the words (interpret=0: don't).
     interpret: bool = True
 
-    def query_args(self, **changes) -> MultiDict:
+    def query_args(self, **changes: object) -> MultiDict[str, str]:
         """Return the query string of this search, with some parameters changed."""
-        values = {
+        values: dict[str, object] = {
             "q": self.text,
             "near": self.near,
             "radius_km": self.radius_km if self.radius_km != DEFAULT_RADIUS_KM else None,
@@ -55,11 +56,11 @@ class SearchParams:
             "interpret": None if self.interpret else "0",
         }  # fmt: skip
         values.update(changes)
-        args = MultiDict()
+        args: MultiDict[str, str] = MultiDict()
         for name, value in values.items():
             for item in value if isinstance(value, list | tuple) else [value]:
                 if item not in (None, ""):
-                    args.add(name, item)
+                    args.add(name, str(item))
         return args
 
     def without(self, facet: str, value: str | None = None) -> SearchParams:
@@ -85,14 +86,16 @@ class ParamError:
 
 
 def parse_search_args(
-    args: MultiDict, taxonomy: Taxonomy, allow_per_page: bool = False
+    args: MultiDict[str, str], taxonomy: Taxonomy, allow_per_page: bool = False
 ) -> tuple[SearchParams, list[ParamError]]:
     """Validate search arguments; bad values are dropped and reported, never fatal."""
     errors: list[ParamError] = []
     text = _shorten(" ".join(args.get("q", "").split()), MAX_QUERY_CHARS)
     filters: dict[str, tuple[str, ...]] = {}
     for name, taxonomy_name in (*FILTER_TAXONOMIES.items(), ("status", None)):
-        allowed = list(STATUSES) if taxonomy_name is None else taxonomy.slugs(taxonomy_name)
+        allowed: list[str] = (
+            list(STATUSES) if taxonomy_name is None else taxonomy.slugs(taxonomy_name)
+        )
         if name == "region":
             allowed.append(UK_WIDE)
         values: list[str] = []
@@ -122,7 +125,9 @@ def parse_search_args(
                         interpret), errors  # fmt: skip
 
 
-def _choice(args: MultiDict, name: str, allowed: tuple[str, ...], errors: list[ParamError]) -> str:
+def _choice(
+    args: MultiDict[str, str], name: str, allowed: tuple[str, ...], errors: list[ParamError]
+) -> str:
     """One of a few fixed words; anything else is reported and read as the first."""
     value = (args.get(name) or "").strip()
     if value not in allowed:
@@ -134,7 +139,11 @@ def _choice(args: MultiDict, name: str, allowed: tuple[str, ...], errors: list[P
 
 
 def _positive_int(
-    args: MultiDict, name: str, default: int, maximum: int | None, errors: list[ParamError]
+    args: MultiDict[str, str],
+    name: str,
+    default: int,
+    maximum: int | None,
+    errors: list[ParamError],
 ) -> int:
     """Read a whole number of at least 1 (and at most maximum), reporting bad values."""
     raw = args.get(name)

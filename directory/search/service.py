@@ -108,7 +108,7 @@ def _understand(params: SearchParams) -> Understanding:
     )
 
 
-def _request(params: SearchParams, understood: Understanding, place: Place | None):
+def _request(params: SearchParams, understood: Understanding, place: Place | None) -> SearchRequest:
     """The search index's request for a search."""
     sort = params.sort
     if not sort:
@@ -139,7 +139,7 @@ def run(request: SearchRequest) -> tuple[SearchResponse, bool]:
         return current_app.extensions["search_index"].search(request), False
     except IndexUnavailable as error:
         log.warning("search index unavailable, using the database", extra={"error": str(error)})
-        return database_search(db.session, request, request_budget()), True
+        return database_search(db.session(), request, request_budget()), True
 
 
 def search_listings(params: SearchParams) -> SearchOutcome:

@@ -264,8 +264,8 @@ def _read_concepts(understanding: Understanding, text: str, vocabulary: Vocabula
         position += length
     # One concept per facet: "accelerator or incubator" is met by either.
     understanding.concepts = [
-        Concept(facet, tuple(found)) for facet in ("support", "stage", "sector")
-        if (found := values.get(facet))
+        Concept(facet, tuple(facet_values)) for facet in ("support", "stage", "sector")
+        if (facet_values := values.get(facet))
     ] + [Concept("tags", (tag,)) for tag in tags]  # fmt: skip
     understanding.remaining = " ".join(remaining)
     understanding.boost = " ".join(dict.fromkeys(boost))

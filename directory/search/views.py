@@ -1,6 +1,9 @@
 """The search results page."""
 
+from collections.abc import Callable
+
 from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
 
 from directory.demand.recording import record_search
 from directory.search import wording
@@ -11,7 +14,7 @@ blueprint = Blueprint("search", __name__)
 
 
 @blueprint.context_processor
-def wording_helpers() -> dict:
+def wording_helpers() -> dict[str, Callable[..., object]]:
     """The sentences the results page says about a search."""
     taxonomy = current_app.extensions["taxonomy"]
     return {
@@ -22,7 +25,7 @@ def wording_helpers() -> dict:
 
 
 @blueprint.get("/search")
-def results():
+def results() -> ResponseReturnValue:
     """Search with filters; bad parameters are reported and the rest of the search still runs."""
     params, errors = parse_search_args(request.args, current_app.extensions["taxonomy"])
     outcome = search_listings(params)

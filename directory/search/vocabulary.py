@@ -6,22 +6,21 @@ starts, so a typo in a slug stops the app rather than silently matching nothing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
-from directory.taxonomy import Taxonomy
+from directory.taxonomy import FACETS, Taxonomy
 from search_index.query import words_of
 
 # Vocabulary section -> (search facet, taxonomy checked against; None: free tag words).
-SECTIONS = {
-    "support_types": ("support", "support_types"),
-    "stages": ("stage", "stages"),
-    "sectors": ("sector", "sectors"),
-    "tags": ("tags", None),
-}
+# Founders say where in words the place reader understands, so regions have no section.
+SECTIONS: dict[str, tuple[str, str | None]] = {
+    facet.taxonomy: (facet.name, facet.taxonomy) for facet in FACETS if facet.name != "region"
+} | {"tags": ("tags", None)}
 IGNORE = "ignore"
 
 
@@ -65,7 +64,9 @@ class _StrictLoader(yaml.SafeLoader):
     """YAML without silent overwrites: a key given twice is an error, not the last one wins."""
 
 
-def _mapping_without_repeats(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False):
+def _mapping_without_repeats(
+    loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False
+) -> dict[Hashable, Any]:
     seen = set()
     for key_node, _value in node.value:
         key = loader.construct_object(key_node)
