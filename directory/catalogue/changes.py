@@ -4,7 +4,7 @@ seed loader and the admin import alike. Functions here only flush; the caller co
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -24,7 +24,13 @@ from directory.catalogue.editing import (
 )
 from directory.catalogue.models import Listing, Organisation
 from directory.catalogue.placing import place_location
-from directory.catalogue.records import LISTING_FIELDS, Record, normalise_listing
+from directory.catalogue.records import (
+    LISTING_FIELDS,
+    ListingRecord,
+    OrganisationRecord,
+    Record,
+    normalise_listing,
+)
 from directory.catalogue.snapshots import (
     LISTING_EXTRA_FIELDS,
     listing_state,
@@ -58,7 +64,7 @@ def unique_slug(model: type[Listing | Organisation], name: str) -> str:
 def save_listing(
     listing: Listing,
     user: User | None,
-    record: Record | None = None,
+    record: Mapping[str, Any] | None = None,
     actor: str | None = None,
     **fields: Any,
 ) -> Listing:
@@ -84,7 +90,7 @@ def place_on_map(listing: Listing) -> None:
         place_location(lookup, location, listing.region_slugs)
 
 
-def create_draft(user: User, organisation: Organisation, record: Record) -> Listing:
+def create_draft(user: User, organisation: Organisation, record: Mapping[str, Any]) -> Listing:
     """A new listing in draft, owned through its organisation."""
     record = {
         **record,
@@ -163,8 +169,8 @@ def save_organisation(organisation: Organisation, user: User | None, **fields: A
 
 def save_records(
     session: Session,
-    organisation_records: dict[str, Record],
-    listing_records: dict[str, Record],
+    organisation_records: Mapping[str, OrganisationRecord],
+    listing_records: Mapping[str, ListingRecord],
     actor: str,
     progress: Callable[[int], None] | None = None,
 ) -> tuple[Tally, Tally]:
@@ -172,22 +178,22 @@ def save_records(
     `actor`; new listings are published. Only flushes; returns (organisations, listings)."""
     organisations_tally, listings_tally = Tally(), Tally()
     existing_organisations = {row.slug: row for row in session.scalars(select(Organisation))}
-    for slug, record in organisation_records.items():
+    for slug, organisation_fields in organisation_records.items():
         organisation = existing_organisations.get(slug)
         if organisation is None:
             organisation = Organisation()
-            apply_organisation_record(organisation, record)
+            apply_organisation_record(organisation, organisation_fields)
             session.add(organisation)
             session.flush()
             record_change(
                 "organisation", organisation.id, None, organisation_state(organisation), actor=actor
             )
             organisations_tally.created += 1
-        elif organisation_record(organisation) == record:
+        elif organisation_record(organisation) == organisation_fields:
             organisations_tally.unchanged += 1
         else:
             before = organisation_state(organisation)
-            apply_organisation_record(organisation, record)
+            apply_organisation_record(organisation, organisation_fields)
             record_change(
                 "organisation",
                 organisation.id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
@@ -19,6 +19,8 @@ from directory.catalogue.records import (
     DATE_FIELDS,
     LIST_FIELDS,
     ORGANISATION_FIELDS,
+    ListingRecord,
+    OrganisationRecord,
     Record,
     normalise_listing,
     normalise_organisation,
@@ -87,8 +89,9 @@ def export_rows() -> Iterable[list[str]]:
     yield COLUMNS
     listings = db.session.scalars(select(Listing).order_by(Listing.slug).options(selectinload("*")))
     for listing in listings:
-        record = listing_record(listing)
-        organisation = organisation_record(listing.organisation)
+        # Read by field name in the loops below.
+        record: Mapping[str, Any] = listing_record(listing)
+        organisation: Mapping[str, Any] = organisation_record(listing.organisation)
         row = {**record, "moderation_state": listing.moderation_state}
         for field in ORGANISATION_FIELDS:
             if field != "slug":
@@ -140,8 +143,8 @@ def parse_catalogue_csv(
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         return Catalogue({}, {}), {}, [f"line 1, header: missing column(s) {', '.join(missing)}"]
-    organisations: dict[str, Record] = {}
-    listings: dict[str, Record] = {}
+    organisations: dict[str, OrganisationRecord] = {}
+    listings: dict[str, ListingRecord] = {}
     states: dict[str, str] = {}
     raw_listings: list[tuple[int, Record]] = []
     for line, row in enumerate(rows, start=2):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -21,6 +22,8 @@ from directory.catalogue.models import (
 from directory.catalogue.records import (
     CONTACT_FIELDS,
     LOCATION_FIELDS,
+    ListingRecord,
+    OrganisationRecord,
     Record,
     normalise_listing,
     normalise_organisation,
@@ -28,7 +31,7 @@ from directory.catalogue.records import (
 from directory.taxonomy import UK_WIDE
 
 
-def organisation_record(organisation: Organisation) -> Record:
+def organisation_record(organisation: Organisation) -> OrganisationRecord:
     """Read an organisation back into the seed record shape."""
     return normalise_organisation(
         {
@@ -41,7 +44,7 @@ def organisation_record(organisation: Organisation) -> Record:
     )
 
 
-def listing_record(listing: Listing) -> Record:
+def listing_record(listing: Listing) -> ListingRecord:
     """Read a listing back into the seed record shape."""
     return normalise_listing(
         {
@@ -105,13 +108,13 @@ def note_source_check(listing: Listing, sources: list[dict[str, Any]]) -> None:
         listing.last_checked_by = "its published sources"
 
 
-def apply_organisation_record(organisation: Organisation, record: Record) -> None:
+def apply_organisation_record(organisation: Organisation, record: Mapping[str, Any]) -> None:
     """Copy a validated organisation record onto an organisation."""
     for key, value in record.items():
         setattr(organisation, key, stored_sources(value) if key == "sources" else value)
 
 
-def comparable(record: Record) -> Record:
+def comparable(record: Mapping[str, Any]) -> Record:
     """A record whose taxonomy lists compare as sets: the database returns display order."""
     return {
         key: sorted(value) if key in ("support_types", "stages", "sectors", "regions",
@@ -123,7 +126,7 @@ def comparable(record: Record) -> Record:
 def apply_listing_record(
     session: Session,
     listing: Listing,
-    record: Record,
+    record: Mapping[str, Any],
     organisations: dict[str, Organisation] | None = None,
 ) -> None:
     """Copy a validated listing record onto a listing, replacing its taxonomy links.

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from directory.catalogue.models import Listing, Location, Organisation
 from directory.inputs import MAX_AMOUNT, column_length, web_address_problem
@@ -63,6 +63,51 @@ MAX_TAG_CHARS = 60
 
 # A record as read from YAML, CSV or a form: its values are whatever was written, until validated.
 Record = dict[str, Any]
+
+
+class OrganisationRecord(TypedDict):
+    """An organisation as seed files, imports and forms describe it (normalised: every field)."""
+
+    slug: str
+    name: str
+    website: str | None
+    description: str | None
+    sources: Any  # a list of {url, retrieved, supports} once validate_organisation passes
+
+
+class ListingRecord(TypedDict):
+    """A listing as seed files, imports and forms describe it (normalised: every field present;
+    the scalar values are what was written until validate_listing finds no problem)."""
+
+    slug: str
+    name: str
+    organisation: str
+    summary: str
+    description: str
+    support_types: list[str]
+    stages: list[str]
+    sectors: list[str]
+    regions: list[str]
+    business_sizes: list[str]
+    tags: list[str]
+    locations: list[dict[str, Any]]
+    website: str | None
+    contact: Any  # {email, phone, form} or None
+    how_to_apply: str | None
+    cost: str | None
+    funding_min: Any  # a whole number of pounds
+    funding_max: Any
+    equity_taken: Any  # True, False or None (not known)
+    eligibility: str | None
+    application_status: str
+    opens_on: Any  # a date
+    deadline: Any
+    next_round: str | None
+    status: str
+    closed_on: Any
+    sources: Any
+
+
 # Called with a field and what is wrong with it.
 RecordProblem = Callable[[str, str], None]
 
@@ -80,14 +125,14 @@ class Problem:
         return f"{self.source}: {self.record}: {self.field}: {self.message}"
 
 
-def normalise_organisation(raw: Record) -> Record:
+def normalise_organisation(raw: Mapping[str, Any]) -> OrganisationRecord:
     """Return an organisation record with every field present."""
     record = {field: _clean(raw.get(field)) for field in ORGANISATION_FIELDS}
     record["sources"] = normalise_sources(raw.get("sources"))
-    return record
+    return cast(OrganisationRecord, record)
 
 
-def normalise_listing(raw: Record) -> Record:
+def normalise_listing(raw: Mapping[str, Any]) -> ListingRecord:
     """Return a listing record with every field present, lists as lists, text trimmed."""
     record = {field: _clean(raw.get(field)) for field in LISTING_FIELDS}
     for field in LIST_FIELDS:
@@ -104,7 +149,7 @@ def normalise_listing(raw: Record) -> Record:
     record["sources"] = normalise_sources(raw.get("sources"))
     record["application_status"] = record["application_status"] or ApplicationStatus.ROLLING
     record["status"] = record["status"] or ListingStatus.ACTIVE
-    return record
+    return cast(ListingRecord, record)
 
 
 def normalise_contact(raw: object) -> object:
@@ -155,7 +200,7 @@ def _clean(value: Any) -> Any:
 
 
 def validate_organisation(
-    record: Record, source: str, require_sources: bool = True
+    record: OrganisationRecord, source: str, require_sources: bool = True
 ) -> list[Problem]:
     """Return every problem with one organisation record."""
     problems: list[Problem] = []
@@ -174,8 +219,8 @@ def validate_organisation(
 
 
 def validate_listing(
-    raw: Record,
-    record: Record,
+    raw: Mapping[str, Any],
+    record: ListingRecord,
     source: str,
     taxonomy: Taxonomy,
     organisation_websites: dict[str, str | None],
@@ -196,8 +241,10 @@ def validate_listing(
         problem(field, "is not a listing field")
     _check_slug(record["slug"], problem)
     _check_lengths(record, LISTING_LIMITS, problem)
+    # Read by field name in the loops below.
+    fields: Mapping[str, Any] = record
     for field in ("name", "summary", "description", "how_to_apply"):
-        if not isinstance(record[field], str) or not record[field]:
+        if not isinstance(fields[field], str) or not fields[field]:
             problem(field, "is required")
     if isinstance(record["summary"], str) and len(record["summary"]) > MAX_SUMMARY_CHARS:
         problem("summary", f"is longer than {MAX_SUMMARY_CHARS} characters")
@@ -208,9 +255,9 @@ def validate_listing(
     if record["organisation"] not in organisation_websites:
         problem("organisation", f"'{record['organisation']}' is not a known organisation")
     for field in ("support_types", "stages", "sectors", "business_sizes"):
-        _check_terms(record[field], taxonomy.slugs(field), field, problem)
+        _check_terms(fields[field], taxonomy.slugs(field), field, problem)
     for field in ("support_types", "stages", "sectors"):
-        if not record[field]:
+        if not fields[field]:
             problem(field, "needs at least one value")
     regions = record["regions"]
     if not regions:
@@ -237,7 +284,7 @@ def validate_listing(
     return problems
 
 
-def _check_locations(raw: Record, problem: RecordProblem) -> None:
+def _check_locations(raw: Mapping[str, Any], problem: RecordProblem) -> None:
     """Each location needs a town; every part must fit its column; postcodes look like one."""
     for position, location in enumerate(raw.get("locations") or [], start=1):
         if not isinstance(location, dict):
@@ -280,7 +327,7 @@ def _check_contact(contact: object, problem: RecordProblem) -> None:
         _check_url(contact["form"], problem, "contact.form")
 
 
-def _check_amounts(record: Record, problem: RecordProblem) -> None:
+def _check_amounts(record: Mapping[str, Any], problem: RecordProblem) -> None:
     """Amounts are whole pounds that fit the database, the smallest no more than the largest."""
     for field in ("funding_min", "funding_max"):
         value = record[field]
@@ -296,7 +343,7 @@ def _check_amounts(record: Record, problem: RecordProblem) -> None:
         problem("equity_taken", "must be true or false")
 
 
-def _check_rounds(record: Record, problem: RecordProblem) -> None:
+def _check_rounds(record: Mapping[str, Any], problem: RecordProblem) -> None:
     """Statuses and dates: rounds say what is known of the next; ended programmes say when."""
     if record["application_status"] not in APPLICATION_STATUSES:
         problem("application_status", f"must be one of {', '.join(APPLICATION_STATUSES)}")
@@ -375,7 +422,9 @@ def _check_url(url: object, problem: RecordProblem, field: str = "website") -> N
         problem(field, f"'{str(url)[:80]}' is not a web address starting http:// or https://")
 
 
-def _check_lengths(record: Record, limits: Mapping[str, int], problem: RecordProblem) -> None:
+def _check_lengths(
+    record: Mapping[str, Any], limits: Mapping[str, int], problem: RecordProblem
+) -> None:
     """Text must fit the column it is stored in."""
     for field, limit in limits.items():
         value = record.get(field)

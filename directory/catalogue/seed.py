@@ -22,6 +22,8 @@ from directory.catalogue.models import (
 )
 from directory.catalogue.placing import place_locations
 from directory.catalogue.records import (
+    ListingRecord,
+    OrganisationRecord,
     Problem,
     Record,
     normalise_listing,
@@ -64,8 +66,8 @@ class LoadReport:
 class Catalogue:
     """The validated records of seed_data/catalogue/, keyed by slug."""
 
-    organisations: dict[str, Record]
-    listings: dict[str, Record]
+    organisations: dict[str, OrganisationRecord]
+    listings: dict[str, ListingRecord]
 
 
 def read_catalogue(seed_dir: Path, taxonomy: Taxonomy) -> Catalogue:
@@ -95,13 +97,13 @@ def read_catalogue(seed_dir: Path, taxonomy: Taxonomy) -> Catalogue:
                 else:
                     problems.append(Problem(source, f"{kind}[{position}]", "-", "not a mapping"))
 
-    organisations: dict[str, Record] = {}
+    organisations: dict[str, OrganisationRecord] = {}
     for source, raw in raw_organisations:
-        record = normalise_organisation(raw)
-        problems += validate_organisation(record, source)
-        organisations.setdefault(record["slug"], record)
+        organisation = normalise_organisation(raw)
+        problems += validate_organisation(organisation, source)
+        organisations.setdefault(organisation["slug"], organisation)
     websites = {slug: organisation["website"] for slug, organisation in organisations.items()}
-    listings: dict[str, Record] = {}
+    listings: dict[str, ListingRecord] = {}
     for source, raw in raw_listings:
         record = normalise_listing(raw)
         problems += validate_listing(raw, record, source, taxonomy, websites)

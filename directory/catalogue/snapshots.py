@@ -31,7 +31,7 @@ def _jsonable(value: Any) -> Any:
 
 def listing_state(listing: Listing) -> dict[str, Any]:
     """Everything about a listing the trail records, as JSON-ready values."""
-    state = listing_record(listing)
+    state: dict[str, Any] = dict(listing_record(listing))
     for field in LISTING_EXTRA_FIELDS:
         state[field] = getattr(listing, field)
     return _jsonable(state)

@@ -14,7 +14,13 @@ from directory.catalogue.availability import overdue_days
 from directory.catalogue.changes import save_organisation, unique_slug
 from directory.catalogue.models import Listing, Organisation
 from directory.catalogue.ownership import Membership
-from directory.catalogue.records import Problem, Record, normalise_listing, validate_listing
+from directory.catalogue.records import (
+    ListingRecord,
+    Problem,
+    Record,
+    normalise_listing,
+    validate_listing,
+)
 from directory.extensions import db
 from directory.states import MembershipState, ModerationState
 
@@ -82,7 +88,7 @@ def is_stale(listing: Listing, today: date | None = None) -> bool:
 
 def validate_owner_record(
     record: Record, organisation: Organisation
-) -> tuple[Record, list[Problem]]:
+) -> tuple[ListingRecord, list[Problem]]:
     """Normalise and validate an owner's record with the catalogue's own rules."""
     record = {
         **record,
