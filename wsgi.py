@@ -1,4 +1,4 @@
-"""WSGI entry point."""
+"""WSGI entry point (gunicorn.conf.py warms it before the workers serve)."""
 
 from directory import create_app
 

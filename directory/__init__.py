@@ -142,11 +142,12 @@ def check_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, the taxonomy and the search index to the app."""
-    from directory import geo, models, transactions  # noqa: F401  (models: for the metadata and Alembic)
+    from directory import geo, models, pages, transactions  # noqa: F401  (models: for the metadata and Alembic)
     from directory.accounts.services import load_session_user, session_identifier
     from directory.demand import recording as demand_recording
     from directory.search import outbox
-    from directory.search.indexing import IndexHolder
+    from directory.search.cards import CardCache
+    from directory.search.indexing import ChangeWatch, IndexHolder, catalogue_version
     from directory.search.vocabulary import load_vocabulary
     from directory.taxonomy import load_taxonomy
 
@@ -171,6 +172,9 @@ def register_extensions(app: Flask) -> None:
         Path(app.config["SEARCH_VOCABULARY_PATH"]), app.extensions["taxonomy"]
     )
     app.extensions["search_index"] = IndexHolder(app.config["SEARCH_INDEX_DIR"])
+    app.extensions["search_cards"] = CardCache()
+    app.extensions["catalogue_changes"] = ChangeWatch()
+    pages.init_app(app, catalogue_version)
     transactions.init_app(app)
     outbox.init_app(app)
     geo.init_app(app)

@@ -109,6 +109,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "DEMAND_BATCH_SECONDS": float(os.environ.get("DEMAND_BATCH_SECONDS", "1")),
         # Drafts not yet written, kept on disk so a killed worker's events are recovered.
         "DEMAND_SPOOL_DIR": os.environ.get("DEMAND_SPOOL_DIR", str(instance_path / "demand-spool")),
+        # Anonymous search, listing and results pages kept per worker until the catalogue or
+        # the index changes (directory/pages.py); off rebuilds every page.
+        "PAGE_CACHE": _flag("PAGE_CACHE", True),
+        "PAGE_CACHE_SIZE": _whole_number("PAGE_CACHE_SIZE", 2000),
         # Seconds one request may spend searching the database while the index is away.
         "FALLBACK_BUDGET_SECONDS": float(os.environ.get("FALLBACK_BUDGET_SECONDS", "2")),
         # Edits reach the index at once on a single host; with a `flask search sync --follow`

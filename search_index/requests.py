@@ -101,3 +101,5 @@ class SearchResponse:
     concepts: int = 0
     # Each misspelt word of `text` and the indexed word it was read as.
     corrections: list[tuple[str, str]] = field(default_factory=list)
+    # The index version the search ran on (see SearchIndex.version); None from elsewhere.
+    version: str | None = None

@@ -69,6 +69,7 @@ def _run(snapshot: Snapshot, request: SearchRequest, synonyms: SynonymTable) -> 
         },
         concepts=len(plan.concept_masks),
         corrections=[(word.text, correction) for word, correction in plan.corrections],
+        version=snapshot.version,
     )
 
 
@@ -96,6 +97,15 @@ class SearchIndex:
             raise IndexUnavailable(
                 f"search failed on index {snapshot.generation}: {exc!r}"
             ) from exc
+        finally:
+            self._release(snapshot)
+
+    def version(self) -> str:
+        """What the index holds now, as a string that changes with every rebuild or commit;
+        raise IndexUnavailable if the index is missing or broken."""
+        snapshot = self._acquire()
+        try:
+            return snapshot.version
         finally:
             self._release(snapshot)
 

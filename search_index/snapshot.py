@@ -61,6 +61,9 @@ class Snapshot:
             self.searcher = ix.searcher()
             try:
                 reader = self.searcher.reader()
+                # Which generation, and which commit to it: changes whenever what a search
+                # can return changes, so callers can key caches of what they show on it.
+                self.version = f"{self.generation.name}.{reader.generation()}"
                 self.size = reader.doc_count_all()
                 self.live_docs = list(reader.all_doc_ids())
                 self.live = mask_of(self.live_docs, self.size)

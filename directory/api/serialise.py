@@ -5,48 +5,16 @@ from typing import Any
 
 from flask import url_for
 
-from directory.catalogue.availability import availability, way_to_act
 from directory.catalogue.models import Listing
+from directory.search.cards import listing_summary
 from directory.search.service import Result, SearchOutcome
 from directory.taxonomy import TAXONOMY_NAMES, Taxonomy
-
-
-def listing_summary(listing: Listing) -> dict[str, Any]:
-    """The short form of a listing used in search results and the API."""
-    state = availability(listing)
-    act = way_to_act(listing)
-    return {
-        "slug": listing.slug,
-        "name": listing.name,
-        "organisation": listing.organisation.name,
-        "summary": listing.summary,
-        "support_types": [term.slug for term in listing.support_types],
-        "stages": [term.slug for term in listing.stages],
-        "sectors": [term.slug for term in listing.sectors],
-        "regions": listing.region_slugs,
-        "availability": {
-            "state": state.state,
-            "open": state.is_open,
-            "opens_on": _iso(state.opens_on),
-            "closes_on": _iso(state.closes_on),
-            "ended_on": _iso(state.ended_on),
-            "next_round": state.next_round,
-            "last_checked_on": _iso(state.last_checked_on),
-        },
-        "act": {"kind": act.kind, "url": act.href} if act else None,
-        "funding": {
-            "min_gbp": listing.funding_min,
-            "max_gbp": listing.funding_max,
-            "equity_taken": listing.equity_taken,
-        },
-        "url": url_for("catalogue.listing", slug=listing.slug, _external=True),
-    }
 
 
 def search_result(found: Result) -> dict[str, Any]:
     """A listing in search results, with its place tier and distance (precise points only)."""
     return {
-        **listing_summary(found.listing),
+        **found.card.summary,
         "tier": found.tier,
         "distance_km": round(found.distance_km, 1) if found.distance_km is not None else None,
         "located_in": found.located_in,

@@ -10,6 +10,7 @@ from directory.catalogue import services
 from directory.demand import exports, tokens
 from directory.demand.recording import record_search
 from directory.demand.service import ParameterError, build_export, parse_export_args
+from directory.pages import cached_page
 from directory.search.params import parse_search_args
 from directory.search.places import locate
 from directory.search.service import search_listings
@@ -19,6 +20,7 @@ blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
 
 
 @blueprint.get("/search")
+@cached_page()
 def search() -> ResponseReturnValue:
     """Search the catalogue; unknown filter values are a 400 naming the parameter."""
     params, errors = parse_search_args(

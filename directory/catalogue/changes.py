@@ -178,17 +178,14 @@ def save_records(
     `actor`; new listings are published. Only flushes; returns (organisations, listings)."""
     organisations_tally, listings_tally = Tally(), Tally()
     existing_organisations = {row.slug: row for row in session.scalars(select(Organisation))}
+    new_organisations: list[Organisation] = []
     for slug, organisation_fields in organisation_records.items():
         organisation = existing_organisations.get(slug)
         if organisation is None:
             organisation = Organisation()
             apply_organisation_record(organisation, organisation_fields)
             session.add(organisation)
-            session.flush()
-            record_change(
-                "organisation", organisation.id, None, organisation_state(organisation), actor=actor
-            )
-            organisations_tally.created += 1
+            new_organisations.append(organisation)
         elif organisation_record(organisation) == organisation_fields:
             organisations_tally.unchanged += 1
         else:
@@ -202,7 +199,13 @@ def save_records(
                 actor=actor,
             )
             organisations_tally.updated += 1
+    # One flush gives every new organisation its id: a flush each made large loads quadratic.
     session.flush()
+    for organisation in new_organisations:
+        record_change(
+            "organisation", organisation.id, None, organisation_state(organisation), actor=actor
+        )
+    organisations_tally.created += len(new_organisations)
 
     organisations = {row.slug: row for row in session.scalars(select(Organisation))}
     existing_listings = {row.slug: row for row in session.scalars(select(Listing))}

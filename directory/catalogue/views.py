@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from directory.catalogue import services
 from directory.inputs import is_whole_number
+from directory.pages import cached_page
 from directory.security import safe_next
 from directory.signals import listing_opened_from_results
 
@@ -14,6 +15,7 @@ blueprint = Blueprint("catalogue", __name__)
 
 
 @blueprint.get("/listings/<slug>")
+@cached_page(vary=lambda: search_came_from())
 def listing(slug: str) -> ResponseReturnValue:
     """Everything a founder needs to know about one listing."""
     found = services.public_listing(slug) or abort(404)

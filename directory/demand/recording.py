@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
 from pathlib import Path
@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from directory.demand.models import DIMENSIONS, DemandAppearance, DemandEvent
 from directory.demand.scrub import scrub_query
 from directory.demand.visitors import SaltStore, network_of, salt_store, visitor_day_key
+from directory.pages import on_every_request
 from directory.signals import listing_opened_from_results
 from directory.taxonomy import UK_WIDE
 
@@ -93,7 +94,8 @@ class EventDraft:
 
     def to_json(self) -> str:
         """One spool line."""
-        return json.dumps({**asdict(self), "day": self.day.isoformat()})
+        # A shallow copy: asdict's deep one costs more than the rest of a kept page's request.
+        return json.dumps({**vars(self), "day": self.day.isoformat()})
 
     @classmethod
     def from_json(cls, line: str) -> EventDraft:
@@ -399,6 +401,12 @@ def record(draft: EventDraft) -> None:
         log.exception("demand event not recorded")
 
 
+def record_for_page(source: str, **values: Any) -> None:
+    """Record this request's event, and one for each later request served a kept copy of the
+    page (each stamped with its own visitor and hour)."""
+    on_every_request(lambda: record(draft_for_request(source, **values)))
+
+
 class _SearchParams(Protocol):
     """The parts of a search's parameters that a demand event keeps."""
 
@@ -414,11 +422,6 @@ class _Understanding(Protocol):
     def values(self, facet: str) -> list[str]: ...
 
 
-class _Shown(Protocol):
-    @property
-    def slug(self) -> str: ...
-
-
 class SearchDone(Protocol):
     """What record_search reads of a search's outcome (search.service.SearchOutcome)."""
 
@@ -431,7 +434,7 @@ class SearchDone(Protocol):
     @property
     def complete(self) -> int: ...
     @property
-    def listings(self) -> Sequence[_Shown]: ...
+    def slugs(self) -> list[str]: ...
 
 
 def record_search(outcome: SearchDone, source: str) -> None:
@@ -449,16 +452,14 @@ def record_search(outcome: SearchDone, source: str) -> None:
             understood = outcome.understanding.values(facet)
             if facet not in filters and understood:
                 filters[facet] = understood
-        record(
-            draft_for_request(
-                source,
-                query=params.text,
-                filters=filters,
-                # What met the whole search: a search whose every result matches only part of it
-                # found nothing of what was asked, which is what demand data is for.
-                result_count=outcome.complete,
-                appearances=[listing.slug for listing in outcome.listings],
-            )
+        record_for_page(
+            source,
+            query=params.text,
+            filters=filters,
+            # What met the whole search: a search whose every result matches only part of it
+            # found nothing of what was asked, which is what demand data is for.
+            result_count=outcome.complete,
+            appearances=list(outcome.slugs),
         )
     except Exception:
         log.exception("demand event not recorded")
@@ -472,11 +473,9 @@ def record_listing_open(_sender: object = None, *, slug: str, rank: int) -> None
 def record_questionnaire(answers: dict[str, list[str]], result_count: int) -> None:
     """Record a completed questionnaire by its fixed answer keys (for issue 7)."""
     filters = {name: answers.get(name, []) for name in DIMENSIONS}
-    record(
-        draft_for_request(
-            "questionnaire",
-            filters=filters,
-            result_count=result_count,
-            answers={k: list(v) for k, v in answers.items()},
-        )
+    record_for_page(
+        "questionnaire",
+        filters=filters,
+        result_count=result_count,
+        answers={k: list(v) for k, v in answers.items()},
     )

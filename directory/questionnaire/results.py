@@ -260,11 +260,13 @@ def find_support(questionnaire: Questionnaire, profile: Profile, taxonomy: Taxon
     for need in profile.needs:
         for kind, support in searches_for(need, profile):
             filters = search_filters(profile, support, taxonomy)
-            outcome = search_listings(SearchParams(filters=filters, per_page=MAX_CANDIDATES))
+            params = SearchParams(filters=filters, per_page=MAX_CANDIDATES)
+            outcome = search_listings(params, with_cards=False)
             degraded = degraded or outcome.degraded
-            _load_business_sizes(outcome.listings)
+            listings = outcome.load_listings()
+            _load_business_sizes(listings)
             matches = []
-            for listing in outcome.listings:
+            for listing in listings:
                 if need.equity_support and profile.equity == "no" and listing.equity_taken:
                     continue  # funding that takes a share, when the founder said no
                 matches.append(explain(listing, need, support, profile, taxonomy))

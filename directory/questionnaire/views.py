@@ -25,6 +25,7 @@ from flask.typing import ResponseReturnValue
 
 from directory.demand.recording import record_questionnaire
 from directory.geo import GeoResult
+from directory.pages import cached_page
 from directory.questionnaire.answers import (
     CHANGE,
     CONTINUE,
@@ -326,6 +327,7 @@ def _results_for_request():
 
 
 @blueprint.get("/results")
+@cached_page(cache_control=CACHE_CONTROL)
 def results() -> ResponseReturnValue:
     """Results grouped by need, each explained; records one anonymous demand event."""
     answers, found, response = _results_for_request()

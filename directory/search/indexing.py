@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import Row, Select, func, select
@@ -39,6 +39,9 @@ SYNC_BATCH = 500
 # keeps trying for BACKGROUND_SYNC_SECONDS.
 EDIT_SYNC_WAIT_SECONDS = 1.0
 BACKGROUND_SYNC_SECONDS = 120.0
+# How long a worker trusts the newest outbox id it read: an edit committed by another worker or
+# host reaches this worker's kept pages within this (its own edits at once).
+CHANGE_CHECK_SECONDS = 1.0
 
 
 class IndexHolder:
@@ -58,6 +61,18 @@ class IndexHolder:
             index = self._index
         return index.search(request)
 
+    def version(self) -> str | None:
+        """What the index holds now (changes with every rebuild or applied edit), or None
+        while it is unavailable: a key for caches of what pages show."""
+        try:
+            with self._lock:
+                if self._index is None:
+                    self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
+                index = self._index
+            return index.version()
+        except IndexUnavailable:
+            return None
+
     def warm(self) -> None:
         """Open the index and build its caches now (at worker start), if it is there."""
         try:
@@ -75,6 +90,43 @@ class IndexHolder:
             if self._index is not None:
                 self._index.close()
                 self._index = None
+
+
+class ChangeWatch:
+    """The newest search outbox row, as one worker last read it from the shared database.
+
+    Every change to a listing writes an outbox row as it commits, so a new newest row means
+    pages may show something else. Reading it costs a query, so a worker trusts what it read for
+    CHANGE_CHECK_SECONDS; a change this worker commits itself is seen at once.
+    """
+
+    def __init__(self, seconds: float = CHANGE_CHECK_SECONDS) -> None:
+        self.seconds = seconds
+        self._newest = 0
+        self._read_at: float | None = None
+
+    def newest(self) -> int:
+        """The newest outbox id, read again when the last reading is too old."""
+        now = time.monotonic()
+        if self._read_at is None or now - self._read_at >= self.seconds:
+            self._newest = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+            self._read_at = now
+        return self._newest
+
+    def changed_here(self) -> None:
+        """This worker committed a change: read the newest row again on the next request."""
+        self._read_at = None
+
+
+def catalogue_version() -> tuple[str, int, date] | None:
+    """What public pages show can only have changed when this has: the index this worker
+    searches, the newest outbox row in the shared database and the day; None while the index is
+    unavailable."""
+    index_version = current_app.extensions["search_index"].version()
+    if index_version is None:
+        return None
+    newest_change = current_app.extensions["catalogue_changes"].newest()
+    return index_version, newest_change, date.today()
 
 
 def listings_in_order(ids: list[str]) -> list[Listing]:

@@ -18,6 +18,7 @@ from flask import current_app
 
 from directory.catalogue.models import Listing
 from directory.extensions import db
+from directory.search.cards import Card
 from directory.search.fallback import database_search, request_budget
 from directory.search.indexing import listings_in_order
 from directory.search.params import SearchParams
@@ -36,7 +37,7 @@ WIDER_RADIUS_KM = 100
 class Result:
     """One listing in a page of results, with how it relates to the search."""
 
-    listing: Listing
+    card: Card
     tier: str | None  # local, region, uk; None when the search had no place
     distance_km: float | None  # from a precise point (a postcode) only
     met: int  # concepts (and words) it meets
@@ -47,8 +48,7 @@ class Result:
         """The town it is in, for a nearby listing known only by its town."""
         if self.tier != "local" or self.distance_km is not None:
             return None
-        towns = [location.town for location in self.listing.locations if location.town]
-        return towns[0] if towns else None
+        return self.card.towns[0] if self.card.towns else None
 
 
 @dataclass
@@ -83,11 +83,17 @@ class SearchOutcome:
     complete_tiers: dict[str, int] = field(default_factory=dict)
     # The searcher's region: the one region filtered on, else the region of the place.
     searcher_region: str | None = None
+    # The page's listing ids in rank order (results hold their cards, when asked for).
+    ids: list[int] = field(default_factory=list)
 
     @property
-    def listings(self) -> list[Listing]:
-        """The page's listings in order."""
-        return [result.listing for result in self.results]
+    def slugs(self) -> list[str]:
+        """The page's listings' slugs in order, as shown."""
+        return [result.card.slug for result in self.results]
+
+    def load_listings(self) -> list[Listing]:
+        """The page's listings from the database, in order (public ones only)."""
+        return listings_in_order([str(listing_id) for listing_id in self.ids])
 
     @property
     def partial(self) -> bool:
@@ -142,7 +148,7 @@ def run(request: SearchRequest) -> tuple[SearchResponse, bool]:
         return database_search(db.session(), request, request_budget()), True
 
 
-def search_listings(params: SearchParams) -> SearchOutcome:
+def search_listings(params: SearchParams, with_cards: bool = True) -> SearchOutcome:
     """Run a search and, when the founder's filters leave nothing, work out what would help."""
     understood = _understand(params)
     near = locate(params.near) if params.near else None
@@ -162,14 +168,19 @@ def search_listings(params: SearchParams) -> SearchOutcome:
             request = _request(params, understood, place)
             response, degraded = run(request)
     ids = [int(listing_id) for listing_id in response.ids]
-    by_id = {listing.id: listing for listing in listings_in_order(response.ids)}
-    results = [
-        Result(by_id[listing_id], tier, distance, met, met >= response.concepts)
-        for listing_id, tier, distance, met in zip(
-            ids, response.tiers, response.distances, response.met, strict=True
+    results = []
+    if with_cards:
+        cards = current_app.extensions["search_cards"].cards(
+            response.ids, response.version, date.today()
         )
-        if listing_id in by_id
-    ]
+        by_id = {card.id: card for card in cards}
+        results = [
+            Result(by_id[listing_id], tier, distance, met, met >= response.concepts)
+            for listing_id, tier, distance, met in zip(
+                ids, response.tiers, response.distances, response.met, strict=True
+            )
+            if listing_id in by_id
+        ]
     chosen_regions = [r for r in params.filters.get("region", ()) if r != UK_WIDE]
     outcome = SearchOutcome(
         params=params,
@@ -187,6 +198,7 @@ def search_listings(params: SearchParams) -> SearchOutcome:
         complete_tiers=response.complete_tiers,
         searcher_region=chosen_regions[0] if len(chosen_regions) == 1
         else (place.region if place else None),
+        ids=ids,
     )  # fmt: skip
     if response.total == 0:
         outcome.relaxations = _relaxations(params, request)

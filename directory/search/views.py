@@ -6,6 +6,7 @@ from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 
 from directory.demand.recording import record_search
+from directory.pages import cached_page
 from directory.search import wording
 from directory.search.params import parse_search_args
 from directory.search.service import search_listings
@@ -25,6 +26,7 @@ def wording_helpers() -> dict[str, Callable[..., object]]:
 
 
 @blueprint.get("/search")
+@cached_page()
 def results() -> ResponseReturnValue:
     """Search with filters; bad parameters are reported and the rest of the search still runs."""
     params, errors = parse_search_args(request.args, current_app.extensions["taxonomy"])
