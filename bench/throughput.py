@@ -8,7 +8,8 @@ framework's ceiling. Demand logging is on (its default background writer). The t
 worker starts below 1 s.
 
     python bench/throughput.py [--database sqlite|postgresql] [--synthetic 100000]
-                               [--seconds 20] [--workers 2] [--connections 8] [--write-readme]
+                               [--page-cache on|off] [--seconds 20] [--workers 2]
+                               [--connections 8] [--write-readme]
 
 Needs gunicorn (pip) and wrk (apt-get install wrk). It only talks to 127.0.0.1.
 """
@@ -213,6 +214,7 @@ def run(args) -> str:
         "SECRET_KEY": "bench",
         "LOG_LEVEL": "WARNING",
         "DEMAND_RECORDING": "background",
+        "PAGE_CACHE": "1" if args.page_cache == "on" else "0",
     }
     kinds = {
         "search page `/search`": search_paths(),
@@ -238,7 +240,8 @@ def run(args) -> str:
         f"Measured by `bench/throughput.py` on {time.strftime('%Y-%m-%d')}, one run: gunicorn, "
         f"{args.workers} sync workers, wrk with {args.connections} connections for "
         f"{args.seconds} s per page kind over {DISTINCT} distinct URLs each, demand logging on, "
-        f"{listings} listings, {args.database}; {cpu_description()} (wrk shares the machine). "
+        f"{listings} listings, {args.database}, page cache {args.page_cache}; "
+        f"{cpu_description()} (wrk shares the machine). "
         f"First response after the workers start: {first * 1000:.0f} ms.",
         "",
         "| endpoint | requests/s | share of the ceiling | p99 ms | target |",
@@ -263,12 +266,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--page-cache", choices=("on", "off"), default="on",
+        help="off: every request builds its page (what a cold cache costs)",
+    )  # fmt: skip
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     text_ = run(args)
     print(text_)
     if args.write_readme:
         section = f"throughput_{args.database}" + ("_synthetic" if args.synthetic else "")
+        section += "_uncached" if args.page_cache == "off" else ""
         write_readme(text_, section)
 
 

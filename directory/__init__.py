@@ -174,6 +174,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["search_index"] = IndexHolder(app.config["SEARCH_INDEX_DIR"])
     app.extensions["search_cards"] = CardCache()
     app.extensions["catalogue_changes"] = ChangeWatch()
+    app.extensions["catalogue_version"] = catalogue_version
     pages.init_app(app, catalogue_version)
     transactions.init_app(app)
     outbox.init_app(app)
@@ -187,21 +188,26 @@ def register_blueprints(app: Flask) -> None:
     from directory.accounts.views import blueprint as accounts
     from directory.admin.views import blueprint as admin
     from directory.api.views import blueprint as api
+    from directory.api.views import reference as api_reference
     from directory.catalogue.views import blueprint as catalogue
     from directory.demand.views import blueprint as insights
     from directory.feedback.views import blueprint as feedback
     from directory.geo.views import blueprint as geo
+    from directory.hsds.views import blueprint as hsds
     from directory.main.views import blueprint as main
     from directory.manage.views import blueprint as manage
     from directory.moderation.views import blueprint as moderation
+    from directory.opendata.views import blueprint as opendata
     from directory.questionnaire.views import blueprint as questionnaire
     from directory.search.views import blueprint as search
 
     for blueprint in (main, search, questionnaire, catalogue, api, accounts, manage, moderation,
-                      admin, geo, insights, feedback):  # fmt: skip
+                      admin, geo, insights, feedback, opendata, api_reference, hsds):  # fmt: skip
         app.register_blueprint(blueprint)
     # The JSON API changes nothing and takes no cookies' authority, so it needs no CSRF token.
     csrf.exempt(api)
+    csrf.exempt(hsds)
+    csrf.exempt(api_reference)
     csrf.exempt(geo)
 
 

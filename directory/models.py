@@ -21,6 +21,7 @@ from directory.demand.models import (
     DemandWeekly,
 )
 from directory.feedback.models import Feedback
+from directory.opendata.models import OpenDemandFigure, OpenDemandRelease
 from directory.search.models import SearchOutbox
 
 __all__ = [
@@ -35,6 +36,8 @@ __all__ = [
     "Listing",
     "Location",
     "Membership",
+    "OpenDemandFigure",
+    "OpenDemandRelease",
     "Organisation",
     "Region",
     "SearchOutbox",

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request, url_for
+from flask import Blueprint, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from directory.api.openapi import openapi_document, schema_label
 from directory.api.serialise import listing_detail, search_document, taxonomy_document
 from directory.catalogue import services
 from directory.demand import exports, tokens
@@ -92,3 +93,22 @@ def demand() -> ResponseReturnValue:
 def taxonomy() -> ResponseReturnValue:
     """The fixed taxonomies with their slugs, labels and mappings."""
     return jsonify(taxonomy_document(current_app.extensions["taxonomy"]))
+
+
+# The description of the API and its documentation page sit beside the versions they describe.
+reference = Blueprint("api_reference", __name__, url_prefix="/api")
+
+
+@reference.get("/openapi.json")
+def openapi() -> ResponseReturnValue:
+    """The OpenAPI 3.1 description of every public JSON endpoint."""
+    return jsonify(openapi_document(current_app.extensions["taxonomy"],
+                                    current_app.config["BASE_URL"].rstrip("/")))  # fmt: skip
+
+
+@reference.get("/")
+def documentation() -> ResponseReturnValue:
+    """The API's documentation, rendered here from its OpenAPI description (no scripts)."""
+    document = openapi_document(current_app.extensions["taxonomy"],
+                                current_app.config["BASE_URL"].rstrip("/"))  # fmt: skip
+    return render_template("api/documentation.html", document=document, schema_label=schema_label)

@@ -69,6 +69,9 @@ COLUMNS = [
     "moderation_state",
     "sources",
 ]
+# Written by the export for readers (the open data); an import ignores them, since a check is
+# made by the organisation or a moderator, never by a file.
+EXPORT_ONLY_COLUMNS = ["last_checked_on", "last_checked_how"]
 # Cells holding JSON: lists of mappings that a flat cell cannot hold otherwise.
 JSON_COLUMNS = ("locations", "sources", "organisation_sources")
 LIST_SEPARATOR = "|"
@@ -84,15 +87,23 @@ def _cell(value: object) -> str:
     return escape_cell(str(value))
 
 
-def export_rows() -> Iterable[list[str]]:
-    """The header, then one row per listing in any state, ordered by slug."""
-    yield COLUMNS
-    listings = db.session.scalars(select(Listing).order_by(Listing.slug).options(selectinload("*")))
+def export_rows(published_only: bool = False) -> Iterable[list[str]]:
+    """The header, then one row per listing (in any state, or published ones), by slug."""
+    yield [*COLUMNS, *EXPORT_ONLY_COLUMNS]
+    query = select(Listing).order_by(Listing.slug).options(selectinload("*"))
+    if published_only:
+        query = query.where(Listing.moderation_state == ModerationState.PUBLISHED)
+    listings = db.session.scalars(query)
     for listing in listings:
         # Read by field name in the loops below.
         record: Mapping[str, Any] = listing_record(listing)
         organisation: Mapping[str, Any] = organisation_record(listing.organisation)
-        row = {**record, "moderation_state": listing.moderation_state}
+        row = {
+            **record,
+            "moderation_state": listing.moderation_state,
+            "last_checked_on": listing.last_checked_on,
+            "last_checked_how": listing.last_checked_how,
+        }
         for field in ORGANISATION_FIELDS:
             if field != "slug":
                 row[f"organisation_{field}"] = organisation[field]
@@ -103,7 +114,7 @@ def export_rows() -> Iterable[list[str]]:
         for column in JSON_COLUMNS:
             value = row[column]
             row[column] = json.dumps(value, default=_json_default) if value else ""
-        yield [_cell(row.get(column)) for column in COLUMNS]
+        yield [_cell(row.get(column)) for column in (*COLUMNS, *EXPORT_ONLY_COLUMNS)]
 
 
 def _json_default(value: object) -> str:
@@ -113,10 +124,10 @@ def _json_default(value: object) -> str:
     raise TypeError(f"cannot write {type(value).__name__} to JSON")
 
 
-def export_csv() -> str:
-    """The whole catalogue as CSV text."""
+def export_csv(published_only: bool = False) -> str:
+    """The whole catalogue (or its published listings: the open data) as CSV text."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(export_rows())
+    csv.writer(buffer).writerows(export_rows(published_only))
     return buffer.getvalue()
 
 

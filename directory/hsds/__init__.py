@@ -1,0 +1,1 @@
+"""The catalogue as Open Referral HSDS 3.0: services, organizations, locations and taxonomies."""
