@@ -2,6 +2,8 @@
 
 import csv
 import io
+import json
+import zipfile
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from sqlalchemy import select
 from directory.catalogue.models import Listing
 from directory.extensions import db
 from directory.states import ModerationState
-from tests.helpers import listing, make_user, page_text, post_form, sign_in
+from tests.helpers import listing, make_user, page_text, post_form, sign_in, unavailable
 
 OGL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
 
@@ -96,3 +98,42 @@ def test_the_change_log_counts_additions_edits_and_closures_by_week(app, client)
     assert rows[0]["listings_closed"] == "1"
     page = page_text(client.get("/open-data/").get_data(as_text=True))
     assert "Changes in the last 12 weeks" in page
+
+
+def test_the_hsds_data_package_holds_the_catalogue_in_hsds_tables(client):
+    from tests.test_hsds import HSDS
+
+    if not (HSDS / "simple" / "schema.csv").is_file():
+        unavailable("REQUIRE_HSDS", f"the HSDS 3.0 tabular schema is not at {HSDS}")
+    with (HSDS / "simple" / "schema.csv").open(encoding="utf-8") as schema_file:
+        hsds_columns: dict[str, set[str]] = {}
+        required: dict[str, set[str]] = {}
+        for field in csv.DictReader(schema_file):
+            hsds_columns.setdefault(field["table_name"], set()).add(field["name"])
+            if field["constraints_tablular_required"] == "true":  # (sic)
+                required.setdefault(field["table_name"], set()).add(field["name"])
+    response = client.get("/open-data/hsds.zip")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert response.headers["ETag"]
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    package = json.loads(archive.read("datapackage.json"))
+    assert package["licenses"][0]["path"] == OGL
+    tables = {}
+    for resource in package["resources"]:
+        rows = list(csv.DictReader(io.StringIO(archive.read(resource["path"]).decode())))
+        columns = [field["name"] for field in resource["schema"]["fields"]]
+        assert rows and list(rows[0]) == columns, resource["name"]
+        # Only HSDS's own columns, and every link column its tabular form requires.
+        assert set(columns) <= hsds_columns[resource["name"]], resource["name"]
+        assert required.get(resource["name"], set()) <= set(columns), resource["name"]
+        tables[resource["name"]] = rows
+    assert len(tables["service"]) == len(published_slugs())
+    # Every link resolves: services to organizations, links to services and locations.
+    organizations = {row["id"] for row in tables["organization"]}
+    services = {row["id"] for row in tables["service"]}
+    locations = {row["id"] for row in tables["location"]}
+    assert {row["organization_id"] for row in tables["service"]} <= organizations
+    assert {row["service_id"] for row in tables["service_at_location"]} <= services
+    assert {row["location_id"] for row in tables["service_at_location"]} <= locations
+    terms = {row["id"] for row in tables["taxonomy_term"]}
+    assert {row["taxonomy_term_id"] for row in tables["attribute"]} <= terms

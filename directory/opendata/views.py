@@ -14,6 +14,7 @@ from flask.typing import ResponseReturnValue
 
 from directory.catalogue.csv_io import export_csv
 from directory.opendata.catalogue import LICENCE, catalogue_document, weekly_changes
+from directory.opendata.datapackage import datapackage_zip
 from directory.opendata.demand import (
     BUDGET,
     NOT_GIVEN,
@@ -36,7 +37,7 @@ def index() -> ResponseReturnValue:
     return render_template("opendata/index.html", licence=LICENCE, weeks=weekly_changes(12))
 
 
-def download(body: Callable[[], str], mimetype: str) -> Response:
+def download(body: Callable[[], str | bytes], mimetype: str) -> Response:
     """A download whose ETag is the catalogue's version: a client holding the current file gets
     a 304 before anything is built."""
     version = current_app.extensions["catalogue_version"]()
@@ -67,6 +68,12 @@ def catalogue_json() -> ResponseReturnValue:
         lambda: json.dumps(catalogue_document(datetime.now(UTC)), ensure_ascii=False, indent=1),
         "application/json",
     )
+
+
+@blueprint.get("/hsds.zip")
+def hsds_datapackage() -> ResponseReturnValue:
+    """The catalogue as an Open Referral HSDS tabular data package."""
+    return download(lambda: datapackage_zip(datetime.now(UTC)), "application/zip")
 
 
 @blueprint.get("/changes.csv")
