@@ -123,11 +123,11 @@ def export_times(url: str, events: int, label: str) -> list[tuple[str, float, in
             for _ in range(3):
                 db.session.remove()
                 started = time.perf_counter()
-                table = build_export(ExportRequest(period, group_by))
-                to_csv(table, "https://example.invalid/insights/about-the-data")
+                released = build_export(ExportRequest(period, group_by))
+                to_csv(released)
                 elapsed = time.perf_counter() - started
                 best = elapsed if best is None else min(best, elapsed)
-            timings.append((name, best, len(table["rows"])))
+            timings.append((name, best, len(released.table.rows)))
         db.session.remove()
         db.engine.dispose()
     return timings

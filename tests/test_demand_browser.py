@@ -44,7 +44,7 @@ def test_an_analyst_sees_accessible_insights_with_a_chart_and_creates_a_token(ba
         assert page.locator("h1").inner_text() == "Demand insights"
         assert page.locator("#top-zero-queries").inner_text().count("grant") == 1
         assert page.locator("#trend-chart svg rect").count() == 1  # drawn from the table
-        assert page.locator("#weekly-trend td[data-value='10']").count() == 1
+        assert page.locator("#trend td[data-value='10']").count() == 1
         assert_accessible(page)
         page.get_by_label("Region", exact=True).select_option("london")
         page.get_by_role("button", name="Show figures").click()

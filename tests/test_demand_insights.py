@@ -72,8 +72,9 @@ def test_the_page_shows_live_released_figures(analyst):
     assert page_text(first).split()[-3:][0] == "10"  # demand, listings, index
     assert "London" in gaps
     assert "How the gap index is worked out" in text
-    trend = page_text(re.search(r'id="weekly-trend">(.*?)</table>', html, re.S).group(1))
-    assert (today() - timedelta(days=today().weekday())).isoformat() in trend
+    trend = page_text(re.search(r'id="trend">(.*?)</table>', html, re.S).group(1))
+    monday = today() - timedelta(days=today().weekday())
+    assert f"Week starting {monday.day} {monday:%B %Y}" in trend
     assert "insights-chart.js" in html and 'href="/insights/about-the-data"' in html
 
 
@@ -87,16 +88,21 @@ def test_the_page_filters_by_region_and_rejects_bad_dates(analyst):
     assert analyst.get("/insights/?from=2026-02-01&to=2026-01-01").status_code == 400
 
 
-def test_csv_export_carries_the_method_and_escapes_formulas(analyst):
+def test_csv_export_links_its_method_and_escapes_formulas(analyst):
     busy_day(analyst)
     response = analyst.get("/insights/export.csv?group_by=query&zero_results_only=true")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    method = dict(line[2:].split(": ", 1) for line in body.splitlines() if line.startswith("#"))
-    for key in ("threshold", "rounding", "period", "generated_at", "event_count_basis"):
-        assert key in method
-    assert method["about_this_data"].endswith("/insights/about-the-data")
-    rows = list(csv.reader(line for line in body.splitlines() if not line.startswith("#")))
+    # The method moved from "#" lines into the CSVW metadata the Link header names.
+    assert not any(line.startswith("#") for line in body.splitlines())
+    metadata_url = re.search(r"<([^>]+)>; rel=\"describedby\"; type=\"application/csvm\+json\"",
+                             response.headers["Link"]).group(1)  # fmt: skip
+    metadata = analyst.get(metadata_url).get_json(force=True)
+    comments = " ".join(metadata["rdfs:comment"])
+    assert "at least 10 visitor-days" in comments and "rounded to the nearest 5" in comments
+    assert metadata["dc:temporal"] and metadata["dc:issued"]["@value"]
+    assert metadata["rdfs:seeAlso"]["@id"].endswith("/insights/about-the-data")
+    rows = list(csv.reader(body.splitlines()))
     assert rows[0] == ["query", "visitor_days"]
     assert rows[1] == ["'=cmd|calc nothing-qzx", "10"]
     assert len(rows) == 2  # no total for free text, and nothing under the threshold
@@ -113,16 +119,20 @@ def test_json_export_groups_by_several_columns(analyst):
         assert value == "[c]" or (value % 5 == 0 and not 1 <= value <= 9)
 
 
-def test_xlsx_export_has_an_about_this_data_sheet(analyst):
+def test_xlsx_export_of_one_grouping_is_a_release_of_one_table(analyst):
     busy_day(analyst)
     response = analyst.get("/insights/export.xlsx?group_by=week,region")
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.data))
-    assert workbook.sheetnames == ["Demand", "About this data"]
-    about = {row[0]: row[1] for row in workbook["About this data"].iter_rows(values_only=True)}
-    assert about["threshold"] == "10" and "about_this_data" in about
-    demand = list(workbook["Demand"].iter_rows(values_only=True))
-    assert demand[0] == ("week", "region", "visitor_days")
+    # The "About this data" sheet became a cover, contents and notes (see test_demand_release).
+    assert workbook.sheetnames == ["Cover", "Contents", "Notes", "Demand"]
+    notes = " ".join(
+        str(row[1]) for row in workbook["Notes"].iter_rows(min_row=4, values_only=True)
+    )
+    assert "threshold of 10" in notes
+    demand = list(workbook["Demand"].iter_rows(min_row=3, values_only=True))
+    assert demand[0] == ("Period", "Period start", "Period end", "Region code", "Region",
+                         "Searches (visitor-days)")  # fmt: skip
     for row in demand[1:]:
         for cell in row:
             assert not str(cell).startswith(("=", "+", "-", "@"))
@@ -156,7 +166,8 @@ def test_api_tokens_are_shown_once_stored_hashed_and_revocable(app, analyst):
     caller = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     document = caller.get("/api/v1/demand?group_by=region", headers=headers).get_json()
-    assert {"region": "london", "visitor_days": 15} in document["rows"]  # 13 visitors
+    london = next(row for row in document["rows"] if row["region"] == "london")
+    assert london["visitor_days"] == 15 and london["region_code"] == "E12000007"  # 13 visitors
     assert document["method"]["threshold"] == 10
     bad = caller.get("/api/v1/demand?group_by=nonsense", headers=headers)
     assert bad.status_code == 400 and bad.get_json()["parameter"] == "group_by"
@@ -277,7 +288,8 @@ def test_simulated_events_are_marked_and_never_counted_as_real(analyst, runner):
     )
     since = (today() - timedelta(days=400)).isoformat()
     document = analyst.get(f"/insights/export.json?group_by=region&from={since}").get_json()
-    assert document["rows"] == [] and document["total"] == 0
+    # Every region is listed, with a true zero.
+    assert {row["visitor_days"] for row in document["rows"]} == {0} and document["total"] == 0
 
 
 def test_the_method_page_is_the_documentation(client):

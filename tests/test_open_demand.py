@@ -90,6 +90,7 @@ def test_a_month_is_released_once_and_every_output_agrees(app, client):
     rows = list(csv.DictReader(io.StringIO(first)))
     scotland = next(r for r in rows if r["dimension"] == "region" and r["value"] == "scotland")
     assert scotland["month"] == LAST_MONTH.strftime("%Y-%m") and scotland["label"] == "Scotland"
+    assert scotland["code"] == "S92000003"
     # 30 visitor-days plus noise of standard deviation about 4: far from zero, near 30.
     assert abs(int(scotland["visitor_days"]) - 30) < 8 * BUDGET.noise_sd
     assert all(int(r["visitor_days"]) >= 0 for r in rows)
@@ -107,4 +108,4 @@ def test_with_no_demand_yet_nothing_is_released(client):
     text = page_text(client.get("/open-data/demand").get_data(as_text=True))
     assert "No whole month of demand has been recorded yet" in text
     body = client.get("/open-data/demand.csv").get_data(as_text=True)
-    assert body.strip() == "month,dimension,value,label,visitor_days"
+    assert body.strip() == "month,dimension,value,code,label,visitor_days"

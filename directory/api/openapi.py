@@ -223,6 +223,17 @@ def _v1_paths(taxonomy: Taxonomy) -> dict[str, Any]:
                         "group_by", {"type": "string"}, "Comma-separated dimensions to group by."
                     ),  # fmt: skip
                     query("region", {"type": "string"}, "Only this region's demand."),
+                    query("support", {"type": "string"}, "Only demand for this type of support."),
+                    query(
+                        "period",
+                        {"type": "string", "enum": ["", "week", "month", "quarter"]},
+                        "The trend's periods.",
+                    ),  # fmt: skip
+                    query(
+                        "table",
+                        {"type": "string"},
+                        "One of the release's tables, instead of group_by.",
+                    ),  # fmt: skip
                     query(
                         "zero_results_only",
                         {"type": "string"},

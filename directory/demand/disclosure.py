@@ -24,6 +24,9 @@ from typing import Any, TypeGuard, TypeVar
 THRESHOLD = 10
 ROUNDING = 5
 SUPPRESSED = "[c]"
+# The other symbols of the Government Analysis Function's guidance that the release uses.
+NOT_AVAILABLE = "[x]"
+NOT_APPLICABLE = "[z]"
 DOCS_PATH = "docs/demand-data.md"
 
 Key = TypeVar("Key", bound=Hashable)

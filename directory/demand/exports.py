@@ -1,77 +1,274 @@
-"""Writing a released table as CSV, JSON or XLSX, each with its method attached."""
+"""Released tables as CSV (with CSVW metadata), JSON and an XLSX release.
+
+Every writer lays out the rows of `directory.demand.release` as they are: none counts or
+suppresses anything itself. The spreadsheet follows the Government Analysis Function's guidance
+"Releasing statistics in spreadsheets": a cover sheet, contents, notes, then one table per sheet
+with its title in A1, its header row in A3, no merged cells and no blank rows or cells.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
-import json
-from typing import Any, TypedDict
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
+from directory.demand import disclosure
+from directory.demand.tables import Column, Table, dimension_columns, note_number, notes
 from directory.spreadsheets import escape_cell
 
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
-class Export(TypedDict):
-    """A released table: its method, one row per group, and the total when one is given."""
+    from directory.demand.service import TableExport
 
-    method: dict[str, Any]
-    # The grouping columns' values, and "visitor_days".
-    rows: list[dict[str, Any]]
-    total: int | str | None
-
-
-def _columns(export: Export) -> list[str]:
-    """The table's columns: the grouping columns, then the figure."""
-    return [*export["method"]["group_by"], "visitor_days"]
-
-
-def _table_rows(export: Export) -> list[list[Any]]:
-    """Body rows and, when given, the total row, every cell made spreadsheet-safe."""
-    columns = _columns(export)
-    rows = [[escape_cell(row[name]) for name in columns] for row in export["rows"]]
-    if export["total"] is not None:
-        rows.append(["Total", *[""] * (len(columns) - 2), export["total"]])
-    return rows
+PUBLISHER = "Start-up Support Directory"
+TITLE = "Demand for start-up support on the Start-up Support Directory"
+CSVW_CONTEXT = "http://www.w3.org/ns/csvw"  # the exact value the CSVW standard requires
+CSVW_DATATYPES: dict[str, Any] = {
+    "string": "string",
+    "integer": {"base": "integer", "minimum": 0},
+    "decimal": {"base": "decimal", "minimum": 0},
+    "date": {"base": "date", "format": "yyyy-MM-dd"},
+}
 
 
-def _method_lines(export: Export) -> list[tuple[str, str]]:
-    """The method as (name, value) pairs of text."""
-    lines = []
-    for name, value in export["method"].items():
-        text = json.dumps(value) if isinstance(value, dict | list) else str(value)
-        lines.append((name, text))
-    return lines
-
-
-def to_csv(export: Export, docs_url: str) -> str:
-    """CSV: `#` lines with the method first, then the table (read with comment='#')."""
+def to_csv(export: TableExport) -> str:
+    """Tidy CSV: one header row, then one row per observation, nothing else."""
+    table = export.table
     out = io.StringIO()
-    for name, value in [*_method_lines(export), ("about_this_data", docs_url)]:
-        out.write(f"# {name}: {value}\n")
     writer = csv.writer(out)
-    writer.writerow(_columns(export))
-    writer.writerows(_table_rows(export))
+    writer.writerow([column.name for column in table.columns])
+    for row in table.rows:
+        writer.writerow([escape_cell(row[column.name]) for column in table.columns])
     return out.getvalue()
 
 
-def to_json(export: Export, docs_url: str) -> Export:
-    """JSON: the method, the rows and the total."""
-    return {**export, "method": {**export["method"], "documentation": docs_url}}
+def csv_metadata(export: TableExport, csv_url: str, docs_url: str) -> dict[str, Any]:
+    """The CSV's CSVW metadata (W3C "Metadata Vocabulary for Tabular Data")."""
+    table, method = export.table, export.method
+    all_notes = notes()
+    columns = []
+    for column in table.columns:
+        description: dict[str, Any] = {
+            "name": column.name,
+            "titles": column.name,
+            "dc:title": column.title,
+            "dc:description": column.description,
+            "datatype": CSVW_DATATYPES[column.datatype],
+            "required": True,
+        }
+        if column.symbols:
+            # A symbol stands for a value that is withheld, not available or not applicable.
+            description["null"] = list(column.symbols)
+        columns.append(description)
+    return {
+        "@context": [CSVW_CONTEXT, {"@language": "en"}],
+        "url": csv_url,
+        "dc:title": table.full_title,
+        "dc:description": f"{table.description}. {all_notes['source']}",
+        "dc:publisher": PUBLISHER,
+        "dc:issued": {"@value": method["generated_at"], "@type": "xsd:dateTime"},
+        "dc:temporal": f"{method['period']['from']}/{method['period']['to']}",
+        "dc:source": docs_url,
+        "rdfs:seeAlso": {"@id": docs_url},
+        # The disclosure rules and everything else a reader needs to read the figures.
+        "rdfs:comment": [f"Note {note_number(key)}: {all_notes[key]}" for key in table.notes],
+        "dialect": {"header": True, "headerRowCount": 1, "encoding": "utf-8"},
+        "tableSchema": {
+            "columns": columns,
+            "primaryKey": [
+                column.name
+                for column in table.columns
+                if column.name in table.dimensions or column.name == "query"
+            ],
+        },
+    }
 
 
-def to_xlsx(export: Export, docs_url: str) -> bytes:
-    """XLSX: a Demand sheet and an "About this data" sheet with the method."""
+def to_json(export: TableExport, docs_url: str) -> dict[str, Any]:
+    """JSON: the table's title, method, notes, columns, rows and total."""
+    table = export.table
+    all_notes = notes()
+    return {
+        "table": table.id,
+        "title": table.full_title,
+        "method": {**export.method, "documentation": docs_url},
+        "notes": [{"number": note_number(key), "text": all_notes[key]} for key in table.notes],
+        "columns": [
+            {"name": c.name, "title": c.title, "datatype": c.datatype} for c in table.columns
+        ],
+        "rows": table.rows,
+        "total": table.total,
+    }
+
+
+def to_xlsx(tables: list[Table], method: dict[str, Any], docs_url: str) -> bytes:
+    """XLSX: cover, contents and notes sheets, then one table per sheet."""
     from openpyxl import Workbook
 
     workbook = Workbook()
-    sheet = workbook.worksheets[0]  # a new workbook's one (and active) sheet
-    sheet.title = "Demand"
-    sheet.append(_columns(export))
-    for row in _table_rows(export):
-        sheet.append(row)
-    about = workbook.create_sheet("About this data")
-    about.append(["item", "value"])
-    for name, value in [*_method_lines(export), ("about_this_data", docs_url)]:
-        about.append([escape_cell(name), escape_cell(value)])
+    cover = workbook.worksheets[0]  # a new workbook's one (and active) sheet
+    cover.title = "Cover"
+    _write_cover(cover, tables, method, docs_url)
+    contents = [("Notes", "Notes on the tables: symbols, disclosure control and method")]
+    contents += [
+        (table.sheet, f"Table {number}: {table.full_title}")
+        for number, table in enumerate(tables, 1)
+    ]
+    _write_table(
+        workbook.create_sheet("Contents"),
+        "Contents",
+        "This worksheet contains one table. Select a sheet name to go to that sheet.",
+        ["Sheet name", "Table title"],
+        [list(entry) for entry in contents],
+        links=True,
+    )
+    _write_table(
+        workbook.create_sheet("Notes"),
+        "Notes",
+        "This worksheet contains one table. Table titles refer to these notes as [note 1] "
+        "and so on.",
+        ["Note number", "Note text"],
+        [[f"note {note_number(key)}", text] for key, text in notes().items()],
+    )
+    for number, table in enumerate(tables, 1):
+        headings, body = _grid(table) if table.grid else _long(table)
+        markers = " ".join(f"[note {n}]" for n in sorted(map(note_number, table.notes)))
+        explanation = "This worksheet contains one table. "
+        if not body:
+            explanation += "It has no rows: no figure reached the threshold for release. "
+        _write_table(
+            workbook.create_sheet(table.sheet),
+            f"Table {number}: {table.full_title} {markers}",
+            explanation + "Symbols and notes are explained in the Notes sheet.",
+            headings,
+            body,
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def _write_cover(sheet: Worksheet, tables: list[Table], method: dict[str, Any], url: str) -> None:
+    """The cover: what the release is, its period, source, date and where to read more."""
+    from openpyxl.styles import Font
+
+    scope = tables[0].scope if tables else ""
+    issued = datetime.fromisoformat(method["generated_at"])
+    sections = [
+        (
+            "About these statistics",
+            "What founders look for on the Start-up Support Directory: searches and completed "
+            "questionnaires by search words, region, stage and period, counted as distinct "
+            "visitor-days and released under disclosure control.",
+        ),
+        (
+            "Period and coverage",
+            f"{scope[:1].upper()}{scope[1:]}. Trends are by {method['trend_period']}.",
+        ),
+        ("Source", notes()["source"]),
+        (
+            "Release date",
+            f"{issued.day} {issued:%B %Y, %H:%M} UTC. The figures are live: they include "
+            "events up to this time, so a later download of the same period can differ.",
+        ),
+        (
+            "Contents and notes",
+            "The Contents sheet lists the tables, one per sheet. The Notes sheet explains "
+            f"the symbols {disclosure.SUPPRESSED} (confidential), {disclosure.NOT_AVAILABLE} "
+            f"(not available) and {disclosure.NOT_APPLICABLE} (not applicable), and the method.",
+        ),
+        ("More information", f"About the demand data: {url}"),
+    ]
+    sheet["A1"] = TITLE
+    sheet["A1"].font = Font(bold=True, size=14)
+    row = 2
+    for heading, text in sections:
+        sheet.cell(row, 1, heading).font = Font(bold=True, size=12)
+        sheet.cell(row + 1, 1, escape_cell(text))
+        row += 2
+    link = sheet.cell(row - 1, 1)
+    link.hyperlink = url
+    link.style = "Hyperlink"
+    sheet.column_dimensions["A"].width = 120
+
+
+def _grid(table: Table) -> tuple[list[str], list[list[Any]]]:
+    """A two-way table as a grid: a row per value of the first dimension, its names first."""
+    down, across = table.dimensions
+    names = [column for column in dimension_columns(down) if not column.identifier]
+    columns = table.values(across)
+    headings = [c.title for c in names] + [table.label(across, value) for value in columns]
+    body = []
+    for value in table.values(down):
+        row = next(row for row in table.rows if row[down] == value)
+        body.append([row[c.name] for c in names] + [table.value(value, other) for other in columns])
+    return headings, body
+
+
+def _long(table: Table) -> tuple[list[str], list[list[Any]]]:
+    """A table as rows: every column a person reads, one row per observation."""
+    shown = [column for column in table.columns if not column.identifier]
+    body = [[_typed(column, row[column.name]) for column in shown] for row in table.rows]
+    return [column.title for column in shown], body
+
+
+def _typed(column: Column, value: Any) -> Any:
+    """Dates as spreadsheet dates; everything else as it is."""
+    if column.datatype == "date" and isinstance(value, str):
+        return date.fromisoformat(value)
+    return value
+
+
+def _write_table(
+    sheet: Worksheet,
+    title: str,
+    explanation: str,
+    headings: list[str],
+    body: list[list[Any]],
+    links: bool = False,
+) -> None:
+    """Title in A1, a line about the sheet in A2, the header in A3, the rows below."""
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.table import Table as SheetTable
+    from openpyxl.worksheet.table import TableStyleInfo
+
+    sheet["A1"] = escape_cell(title)
+    sheet["A1"].font = Font(bold=True, size=14)
+    sheet["A2"] = explanation
+    sheet.append([escape_cell(heading) for heading in headings])
+    for values in body:
+        sheet.append([_cell(value) for value in values])
+    for cell in sheet[3]:
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=4):
+        for cell in row:
+            if isinstance(cell.value, date):
+                cell.number_format = "d mmmm yyyy"
+            if links and cell.column == 1 and isinstance(cell.value, str):
+                cell.hyperlink = f"#'{cell.value}'!A1"
+                cell.style = "Hyperlink"
+    for index, heading in enumerate(headings, 1):
+        width = max([len(str(heading)), *(len(str(values[index - 1])) for values in body)])
+        sheet.column_dimensions[_letter(index)].width = min(max(width + 2, 10), 80)
+    if body:
+        # Marked up as a table, so screen readers announce its headers.
+        reference = f"A3:{_letter(len(headings))}{len(body) + 3}"
+        marked = SheetTable(displayName=f"{sheet.title}_table", ref=reference)
+        marked.tableStyleInfo = TableStyleInfo(name="TableStyleLight1", showRowStripes=False)
+        sheet.add_table(marked)
+
+
+def _letter(index: int) -> str:
+    """A column's letters: 1 is A, 27 is AA."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _cell(value: Any) -> Any:
+    """A value safe to write: never a formula, never an empty cell standing for nothing."""
+    if value is None:
+        return disclosure.NOT_AVAILABLE
+    return escape_cell(value)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
@@ -17,16 +17,17 @@ from sqlalchemy.orm import selectinload
 
 from directory.catalogue.models import Listing
 from directory.demand.models import SEARCH_SOURCES, DemandAppearance, DemandEvent, DemandWeekly
+from directory.demand.periods import INTERVALS, period_key
 from directory.demand.recording import week_start
 from directory.extensions import db
 from directory.states import ListingStatus, ModerationState
 
-GROUPS = ("region", "stage", "support", "sector", "week", "query")
+GROUPS = ("region", "stage", "support", "sector", *INTERVALS, "query")
 
 
 @dataclass(frozen=True)
 class DemandQuery:
-    """Which events to count: a period of days, optionally one region and zero results only."""
+    """Which events to count: days, optionally one region and type of support, zero results only."""
 
     date_from: date
     date_to: date
@@ -34,6 +35,7 @@ class DemandQuery:
     zero_results_only: bool = False
     synthetic: bool = False
     sources: tuple[str, ...] = SEARCH_SOURCES
+    support: str | None = None
 
 
 def _event_filters(
@@ -50,19 +52,24 @@ def _event_filters(
         conditions += [table.week >= week_start(query.date_from), table.week <= query.date_to]
     if query.region:
         conditions.append(table.region == query.region)
+    if query.support:
+        conditions.append(table.support == query.support)
     if query.zero_results_only:
         conditions.append(table.zero_results.is_(True))
     return conditions
 
 
 def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tuple[Any, ...], int]:
-    """Distinct visitor-days per combination of the grouping columns (a plain GROUP BY)."""
+    """Distinct visitor-days per combination of the grouping columns (a plain GROUP BY).
+
+    Weeks, months and quarters come as their period keys (2026-05-04, 2026-05, 2026-Q2).
+    """
     counts: Counter[tuple[Any, ...]] = Counter()
     for table, measure in (
         (DemandEvent, func.count(func.distinct(DemandEvent.visitor_day_key))),
         (DemandWeekly, func.sum(DemandWeekly.visitor_days)),
     ):
-        columns = [getattr(table, name) for name in group_by]
+        columns = [_group_column(table, name) for name in group_by]
         conditions = _event_filters(query, table)
         if "query" in group_by:
             conditions.append(and_(table.query.is_not(None), table.query != ""))
@@ -71,8 +78,35 @@ def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tup
             statement = statement.group_by(*columns)
         for row in db.session.execute(statement):
             if row[-1]:
-                counts[tuple(row[:-1])] += int(row[-1])
+                key = tuple(
+                    _group_value(query, table, name, value)
+                    for name, value in zip(group_by, row[:-1], strict=True)
+                )
+                counts[key] += int(row[-1])
     return dict(counts)
+
+
+def _group_column(table: type[DemandEvent | DemandWeekly], name: str) -> Any:
+    """The column a group reads: periods are counted per day (per week for aggregates)."""
+    if name in INTERVALS:
+        # A visitor-day key belongs to one day (its salt is the day's), so distinct keys per
+        # day add up exactly to distinct keys per week, month or quarter.
+        return DemandEvent.day if table is DemandEvent else DemandWeekly.week
+    return getattr(table, name)
+
+
+def _group_value(
+    query: DemandQuery, table: type[DemandEvent | DemandWeekly], name: str, value: Any
+) -> Any:
+    """A grouped value as released: days and weeks become the key of their period."""
+    if name not in INTERVALS:
+        return value
+    day = value
+    if table is DemandWeekly:
+        # A week kept only as an aggregate goes to the month or quarter holding most of its
+        # days (its Thursday), kept within the query's days so it lands on a listed period.
+        day = min(max(value + timedelta(days=3), query.date_from), query.date_to)
+    return period_key(name, day)
 
 
 def total_visitor_days(query: DemandQuery) -> int:

@@ -13,6 +13,7 @@ from flask import Blueprint, Response, current_app, render_template, request, ur
 from flask.typing import ResponseReturnValue
 
 from directory.catalogue.csv_io import export_csv
+from directory.demand.codes import region_code
 from directory.opendata.catalogue import LICENCE, catalogue_document, weekly_changes
 from directory.opendata.datapackage import datapackage_zip
 from directory.opendata.demand import (
@@ -131,11 +132,12 @@ def demand_csv() -> ResponseReturnValue:
     taxonomy = current_app.extensions["taxonomy"]
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["month", "dimension", "value", "label", "visitor_days"])
+    writer.writerow(["month", "dimension", "value", "code", "label", "visitor_days"])
     for release in demand_releases():
         for figure in release.figures:
+            code = region_code(figure.value) if figure.dimension == "region" else None
             writer.writerow([release.month.strftime("%Y-%m"), figure.dimension, figure.value,
-                             _label(taxonomy, figure.dimension, figure.value),
+                             code or "", _label(taxonomy, figure.dimension, figure.value),
                              figure.visitor_days])  # fmt: skip
     response = Response(buffer.getvalue(), mimetype="text/csv")
     response.headers["Link"] = (
@@ -188,6 +190,7 @@ def demand_metadata() -> ResponseReturnValue:
                     "datatype": {"base": "string", "format": "region|stage|support"},
                 },
                 {"name": "value", "titles": "Value (slug)", "datatype": "string"},
+                {"name": "code", "titles": "ONS code (regions)", "datatype": "string", "null": ""},
                 {"name": "label", "titles": "Value", "datatype": "string"},
                 {
                     "name": "visitor_days",

@@ -1,4 +1,4 @@
-// Draws the weekly trend as an SVG bar chart from the table on the page.
+// Draws the trend (by week, month or quarter) as an SVG bar chart from the table on the page.
 // Progressive enhancement: without this script the table shows the same numbers.
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -13,11 +13,11 @@ function drawTrend(container) {
   if (!table) return;
   const points = [];
   for (const row of table.tBodies[0].rows) {
-    const week = row.querySelector("[data-week]");
+    const period = row.querySelector("[data-period]");
     const cell = row.querySelector("[data-value]");
-    if (!week || !cell) continue;
+    if (!period || !cell) continue;
     const value = Number(cell.dataset.value);
-    points.push({ week: week.dataset.week, value: Number.isFinite(value) ? value : null });
+    points.push({ period: period.dataset.period, value: Number.isFinite(value) ? value : null });
   }
   if (points.length === 0) return;
   const width = 640, height = 240, left = 40, bottom = 30, top = 10;
@@ -29,7 +29,7 @@ function drawTrend(container) {
   label.textContent = String(largest);
   svg.appendChild(label);
   points.forEach((point, index) => {
-    if (point.value === null) return; // withheld: [c]
+    if (!point.value) return; // withheld ([c]) or zero: no bar
     const barHeight = ((height - bottom - top) * point.value) / largest;
     svg.appendChild(element("rect", {
       x: left + index * step + 2, y: height - bottom - barHeight,
@@ -37,10 +37,10 @@ function drawTrend(container) {
     }));
   });
   const first = element("text", { x: left, y: height - 8 });
-  first.textContent = points[0].week;
+  first.textContent = points[0].period;
   svg.appendChild(first);
   const last = element("text", { x: width, y: height - 8, "text-anchor": "end" });
-  last.textContent = points[points.length - 1].week;
+  last.textContent = points[points.length - 1].period;
   svg.appendChild(last);
   container.appendChild(svg);
 }
