@@ -149,9 +149,10 @@ class Server:
         return time.perf_counter() - started
 
     def load(self, script: Path, seconds: int, connections: int) -> Load:
-        """Warm every worker, then load the app with wrk."""
+        """Warm the workers (10 s, so each has met most of the addresses), then load the app
+        with wrk; the cold cost of every address is what `--page-cache off` measures."""
         url = f"http://127.0.0.1:{self.port}"
-        subprocess.run(["wrk", "-t1", "-c4", "-d3s", "-s", str(script), url],
+        subprocess.run(["wrk", "-t1", "-c4", "-d10s", "-s", str(script), url],
                        check=True, capture_output=True)  # fmt: skip
         result = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script),
