@@ -18,13 +18,12 @@ for each request would let anyone average the noise away.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from directory.demand.models import SEARCH_SOURCES, DemandEvent
@@ -84,60 +83,66 @@ def bounded_counts(
 ) -> dict[str, dict[str, int]]:
     """Each table's visitor-days per value in a month, each network-day counting at most once
     per value and for at most CELLS_PER_TABLE values of a table (the first in taxonomy order).
-    `synthetic` counts the benchmarks' synthetic events instead of real ones."""
-    return {
-        dimension: _bounded_table(month, dimension, table_values(taxonomy, dimension), synthetic)
-        for dimension in TABLES
-    }
+    `synthetic` counts the benchmarks' synthetic events instead of real ones.
 
-
-def _bounded_table(
-    month: date, dimension: str, order: list[str], synthetic: bool
-) -> dict[str, int]:
-    """One table's bounded counts: visitor-days per value, less what network-days that asked
-    for more than CELLS_PER_TABLE values add beyond their first few (rare, so read apart)."""
-    column = getattr(DemandEvent, dimension)
-    value = func.coalesce(column, NOT_GIVEN)
+    Visitor-days per value are counted by the database; then the few network-days that asked
+    for more than CELLS_PER_TABLE values of some table are read apart, in one pass for every
+    table, and what they add beyond their first few values is taken off.
+    """
     in_month = (
         DemandEvent.synthetic.is_(synthetic),
         DemandEvent.source.in_(SEARCH_SOURCES),
         DemandEvent.day >= month,
         DemandEvent.day < next_month(month),
     )
-    counts = dict.fromkeys(order, 0)
-    # Keys are salted per day, so a key is a network-day.
-    # Grouped by the column itself, which the covering index holds in order.
-    for found, visitor_days in db.session.execute(
-        select(column, func.count(func.distinct(DemandEvent.visitor_day_key)))
-        .where(*in_month)
-        .group_by(column)
-    ):
-        if (found or NOT_GIVEN) in counts:
-            counts[found or NOT_GIVEN] = visitor_days
+    orders = {dimension: table_values(taxonomy, dimension) for dimension in TABLES}
+    tables = {dimension: dict.fromkeys(order, 0) for dimension, order in orders.items()}
+    columns = [getattr(DemandEvent, dimension) for dimension in TABLES]
+    for dimension, column in zip(TABLES, columns, strict=True):
+        counts = tables[dimension]
+        # Keys are salted per day, so a key is a network-day. Grouped by the column itself,
+        # which the covering index holds in order.
+        for found, visitor_days in db.session.execute(
+            select(column, func.count(func.distinct(DemandEvent.visitor_day_key)))
+            .where(*in_month)
+            .group_by(column)
+        ):
+            if (found or NOT_GIVEN) in counts:
+                counts[found or NOT_GIVEN] = visitor_days
+    # Distinct values of a column, "not given" (NULL, which COUNT DISTINCT skips) among them.
+    asked_for = [
+        func.count(func.distinct(column)) + func.max(case((column.is_(None), 1), else_=0))
+        for column in columns
+    ]
     wide = (
         select(DemandEvent.visitor_day_key)
         .where(*in_month)
         .group_by(DemandEvent.visitor_day_key)
-        # Distinct values, "not given" (NULL, which COUNT DISTINCT skips) among them.
-        .having(
-            func.count(func.distinct(column)) + func.max(case((column.is_(None), 1), else_=0))
-            > CELLS_PER_TABLE
-        )
+        .having(or_(*(many > CELLS_PER_TABLE for many in asked_for)))
         .subquery()
     )
-    asked: dict[int, set[str]] = defaultdict(set)
-    for key, found in db.session.execute(
-        select(DemandEvent.visitor_day_key, value)
+    asked: dict[int, list[set[str]]] = {}
+    for key, *values in db.session.execute(
+        select(DemandEvent.visitor_day_key, *columns)
         .where(*in_month, DemandEvent.visitor_day_key.in_(select(wide.c.visitor_day_key)))
         .distinct()
     ):
-        asked[key].add(found)
-    rank = {slug: place for place, slug in enumerate(order)}
-    for values in asked.values():
-        for dropped in sorted(values, key=lambda v: rank.get(v, len(rank)))[CELLS_PER_TABLE:]:
-            if dropped in counts:
-                counts[dropped] -= 1
-    return counts
+        sets = asked.get(key)
+        if sets is None:
+            sets = asked[key] = [set() for _ in TABLES]
+        for chosen, found in zip(sets, values, strict=True):
+            chosen.add(found or NOT_GIVEN)
+    for position, dimension in enumerate(TABLES):
+        rank = {slug: place for place, slug in enumerate(orders[dimension])}
+        counts = tables[dimension]
+        for sets in asked.values():
+            chosen = sets[position]
+            if len(chosen) <= CELLS_PER_TABLE:
+                continue
+            for dropped in sorted(chosen, key=lambda v: rank.get(v, len(rank)))[CELLS_PER_TABLE:]:
+                if dropped in counts:
+                    counts[dropped] -= 1
+    return tables
 
 
 def noisy(counts: dict[str, int], budget: Budget, rng: RandomSource = SYSTEM) -> dict[str, int]:
