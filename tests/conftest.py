@@ -212,3 +212,29 @@ def base_url(app):
     require_chromium()
     with serve(app) as url:
         yield url
+
+
+@pytest.fixture
+def owner(app):
+    """An owner approved to manage the organisation behind Start Up Loans, signed in."""
+    from directory.catalogue.ownership import Membership
+    from tests.helpers import listing, make_user, sign_in
+
+    user = make_user("owner@example.org", roles=("owner",))
+    organisation = listing("start-up-loans").organisation
+    db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, state="approved"))
+    db.session.commit()
+    client = app.test_client()
+    sign_in(client, "owner@example.org")
+    return client, organisation
+
+
+@pytest.fixture
+def moderator(app):
+    """A signed-in moderator."""
+    from tests.helpers import make_user, sign_in
+
+    make_user("moderator@example.org", roles=("moderator",))
+    client = app.test_client()
+    sign_in(client, "moderator@example.org")
+    return client

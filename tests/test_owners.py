@@ -2,7 +2,6 @@
 
 from datetime import date, timedelta
 
-import pytest
 from sqlalchemy import select
 
 from directory.accounts.models import User
@@ -35,27 +34,6 @@ NEW_LISTING = {
     "location-1-town": "Sunderland",
     "location-1-postcode": "SR1 1PB",
 }
-
-
-@pytest.fixture
-def owner(app):
-    """An owner approved to manage the organisation behind Start Up Loans, signed in."""
-    user = make_user("owner@example.org", roles=("owner",))
-    organisation = listing("start-up-loans").organisation
-    db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, state="approved"))
-    db.session.commit()
-    client = app.test_client()
-    sign_in(client, "owner@example.org")
-    return client, organisation
-
-
-@pytest.fixture
-def moderator(app):
-    """A signed-in moderator."""
-    make_user("moderator@example.org", roles=("moderator",))
-    client = app.test_client()
-    sign_in(client, "moderator@example.org")
-    return client
 
 
 def create_listing(client, organisation, **changes):

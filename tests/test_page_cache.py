@@ -4,7 +4,6 @@ import csv
 import io
 from datetime import UTC, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from directory.demand.models import DemandEvent
@@ -33,29 +32,6 @@ def kept(client, path: str) -> str:
     assert first.status_code == second.status_code == 200
     assert second.headers["ETag"] and second.get_data() == first.get_data()
     return second.get_data(as_text=True)
-
-
-@pytest.fixture
-def owner(app):
-    """The owner of Start Up Loans' organisation, signed in."""
-    from directory.catalogue.ownership import Membership
-
-    user = make_user("owner@example.org", roles=("owner",))
-    organisation = listing(SLUG).organisation
-    db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, state="approved"))
-    db.session.commit()
-    client = app.test_client()
-    sign_in(client, "owner@example.org")
-    return client, organisation
-
-
-@pytest.fixture
-def moderator(app):
-    """A signed-in moderator."""
-    make_user("moderator@example.org", roles=("moderator",))
-    client = app.test_client()
-    sign_in(client, "moderator@example.org")
-    return client
 
 
 def test_a_repeat_is_served_with_an_etag_and_revalidates_with_a_304(client):

@@ -53,6 +53,11 @@ def query(name: str, schema: dict[str, Any], description: str, **extra: Any) -> 
             "description": description, **extra}  # fmt: skip
 
 
+def repeated(name: str, item: dict[str, Any], description: str) -> dict[str, Any]:
+    """A query-string parameter that may be given several times (`?region=a&region=b`)."""
+    return query(name, {"type": "array", "items": item}, description, style="form", explode=True)
+
+
 def path(name: str, description: str) -> dict[str, Any]:
     """A part of the address."""
     return {"name": name, "in": "path", "required": True, "description": description,
@@ -100,27 +105,21 @@ def openapi_document(taxonomy: Taxonomy, server: str) -> dict[str, Any]:
 
 def _filter_parameters(taxonomy: Taxonomy) -> list[dict[str, Any]]:
     """One repeatable parameter per facet, its values the taxonomy's slugs."""
-    parameters = []
-    for name, taxonomy_name in FILTER_TAXONOMIES.items():
-        values = sorted(taxonomy.slugs(taxonomy_name))
-        parameters.append(
-            query(
-                name,
-                {"type": "array", "items": {"type": "string", "enum": values}},
-                f"Only listings with any of these {taxonomy_name.replace('_', ' ')}; repeat "
-                "the parameter for several.",
-                style="form",
-                explode=True,
-            )
+    parameters = [
+        repeated(
+            name,
+            {"type": "string", "enum": sorted(taxonomy.slugs(taxonomy_name))},
+            f"Only listings with any of these {taxonomy_name.replace('_', ' ')}; repeat the "
+            "parameter for several.",
         )
+        for name, taxonomy_name in FILTER_TAXONOMIES.items()
+    ]
     parameters.append(
-        query(
+        repeated(
             "status",
-            {"type": "array", "items": {"type": "string", "enum": [str(s) for s in STATUSES]}},
+            {"type": "string", "enum": [str(s) for s in STATUSES]},
             "Listing status; by default active and paused listings (ended ones are kept for "
             "the record).",
-            style="form",
-            explode=True,
         )
     )
     return parameters
@@ -272,6 +271,7 @@ HSDS_KINDS = {
     "taxonomy_terms": ("HsdsTaxonomyTerm", "taxonomy term", ["id", "name"]),
 }
 UUID = {"type": "string", "format": "uuid"}
+BY_TERM = repeated("taxonomy_term_id", UUID, "Services with any of these terms.")
 
 
 def _hsds_paths() -> dict[str, Any]:
@@ -285,23 +285,12 @@ def _hsds_paths() -> dict[str, Any]:
         ),  # fmt: skip
     ]
     flag = {"type": "string", "enum": ["true", "false"]}
+    words = query("search", {"type": "string"}, "Words in the name or description.")
     filters: dict[str, list[dict[str, Any]]] = {
         "services": [
-            query("search", {"type": "string"}, "Words in the name or description."),
-            query(
-                "taxonomy_term_id",
-                {"type": "array", "items": UUID},
-                "Services with any of these terms.",
-                style="form",
-                explode=True,
-            ),  # fmt: skip
-            query(
-                "taxonomy_id",
-                {"type": "array", "items": UUID},
-                "Services with a term of these taxonomies.",
-                style="form",
-                explode=True,
-            ),  # fmt: skip
+            words,
+            BY_TERM,
+            repeated("taxonomy_id", UUID, "Services with a term of these taxonomies."),  # fmt: skip
             query("organization_id", UUID, "One organization's services."),
             query(
                 "modified_after",
@@ -311,32 +300,20 @@ def _hsds_paths() -> dict[str, Any]:
             query("full", flag, "true: each service fully nested."),
         ],
         "organizations": [
-            query("search", {"type": "string"}, "Words in the name or description."),
+            words,
             query("full", flag, "true: with locations and services."),
             query("full_service", flag, "true: with services fully nested."),
         ],
         "service_at_locations": [
             query("search", {"type": "string"}, "Words in the service's name or description."),
-            query(
-                "taxonomy_term_id",
-                {"type": "array", "items": UUID},
-                "Services with any of these terms.",
-                style="form",
-                explode=True,
-            ),  # fmt: skip
+            BY_TERM,
             query("organization_id", UUID, "One organization's services."),
             query("full", flag, "true: service and location fully nested."),
         ],
         "taxonomies": [query("search", {"type": "string"}, "Words in the name.")],
         "taxonomy_terms": [
-            query("search", {"type": "string"}, "Words in the name or description."),
-            query(
-                "taxonomy_id",
-                {"type": "array", "items": UUID},
-                "Terms of these taxonomies.",
-                style="form",
-                explode=True,
-            ),  # fmt: skip
+            words,
+            repeated("taxonomy_id", UUID, "Terms of these taxonomies."),  # fmt: skip
         ],
     }
     paths: dict[str, Any] = {
