@@ -187,6 +187,7 @@ def register_blueprints(app: Flask) -> None:
     """Attach one blueprint per domain."""
     from directory.accounts.views import blueprint as accounts
     from directory.admin.views import blueprint as admin
+    from directory.alerts.views import blueprint as alerts
     from directory.api.views import blueprint as api
     from directory.api.views import reference as api_reference
     from directory.catalogue.views import blueprint as catalogue
@@ -202,7 +203,8 @@ def register_blueprints(app: Flask) -> None:
     from directory.search.views import blueprint as search
 
     for blueprint in (main, search, questionnaire, catalogue, api, accounts, manage, moderation,
-                      admin, geo, insights, feedback, opendata, api_reference, hsds):  # fmt: skip
+                      admin, geo, insights, feedback, opendata, api_reference, hsds,
+                      alerts):  # fmt: skip
         app.register_blueprint(blueprint)
     # The JSON API changes nothing and takes no cookies' authority, so it needs no CSRF token.
     csrf.exempt(api)
@@ -221,6 +223,7 @@ def register_template_helpers(app: Flask) -> None:
 def register_cli(app: Flask) -> None:
     """Add the grouped CLI commands: seed, catalogue, search, users."""
     from directory.accounts.cli import users_cli
+    from directory.alerts.cli import alerts_cli
     from directory.catalogue.cli import catalogue_cli, unplaced_command
     from directory.cli import seed_cli
     from directory.demand.cli import demand_cli
@@ -229,6 +232,7 @@ def register_cli(app: Flask) -> None:
 
     geo_cli.add_command(unplaced_command)
     app.cli.add_command(users_cli)
+    app.cli.add_command(alerts_cli)
     app.cli.add_command(seed_cli)
     app.cli.add_command(catalogue_cli)
     app.cli.add_command(search_cli)

@@ -97,6 +97,9 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "5/minute;20/hour"),
         "RATELIMIT_RESET": os.environ.get("RATELIMIT_RESET", "5/minute;20/hour"),
         "RATELIMIT_FEEDBACK": os.environ.get("RATELIMIT_FEEDBACK", "5/hour;20/day"),
+        # Asking for alerts: per address asked for, and per client network (/24 or /48).
+        "RATELIMIT_ALERTS_ADDRESS": os.environ.get("RATELIMIT_ALERTS_ADDRESS", "3/hour;10/day"),
+        "RATELIMIT_ALERTS_NETWORK": os.environ.get("RATELIMIT_ALERTS_NETWORK", "20/hour;100/day"),
         "RATELIMIT_HEADERS_ENABLED": True,
         # Demand events: background (a writer thread per worker), inline, or off.
         "DEMAND_RECORDING": _choice("DEMAND_RECORDING", ("background", "inline", "off"), None),

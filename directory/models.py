@@ -1,6 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic) sees them all."""
 
 from directory.accounts.models import User, UserRole
+from directory.alerts.models import Alert, AlertDelivery, AlertTerm, Subscriber
 from directory.audit.models import AuditEntry
 from directory.catalogue.models import (
     BusinessSize,
@@ -25,6 +26,9 @@ from directory.opendata.models import OpenDemandFigure, OpenDemandRelease
 from directory.search.models import SearchOutbox
 
 __all__ = [
+    "Alert",
+    "AlertDelivery",
+    "AlertTerm",
     "ApiToken",
     "AuditEntry",
     "BusinessSize",
@@ -43,6 +47,7 @@ __all__ = [
     "SearchOutbox",
     "Sector",
     "Stage",
+    "Subscriber",
     "SupportType",
     "User",
     "UserRole",

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from . import planning
+from .bitsets import docnums_of, mask_of
 from .errors import IndexUnavailable
 from .facets import facet_counts
 from .query import SynonymTable
@@ -73,6 +74,18 @@ def _run(snapshot: Snapshot, request: SearchRequest, synonyms: SynonymTable) -> 
     )
 
 
+def _complete(snapshot: Snapshot, request: SearchRequest, synonyms: SynonymTable) -> int:
+    """The documents meeting every word, concept, place and filter of a request."""
+    plan = planning.plan(snapshot, request, synonyms)
+    _candidates, complete = planning.candidates(snapshot, request, plan)
+    for facet, values in request.filters.items():
+        if values:
+            complete &= snapshot.filter_mask(facet, values)
+    if request.open_now:
+        complete &= snapshot.open_on(request.today)
+    return complete
+
+
 class SearchIndex:
     """A reader of the index for one process: keeps one searcher and reopens it when stale."""
 
@@ -96,6 +109,30 @@ class SearchIndex:
                 raise
             raise IndexUnavailable(
                 f"search failed on index {snapshot.generation}: {exc!r}"
+            ) from exc
+        finally:
+            self._release(snapshot)
+
+    def matching(self, requests: Sequence[SearchRequest], among: Sequence[str]) -> list[list[str]]:
+        """For each request, the ids among `among` that meet all of it (words, concepts, place
+        and filters): what an alert watching that search would newly show. One snapshot serves
+        the whole batch; raise IndexUnavailable if the index is missing or broken."""
+        snapshot = self._acquire()
+        try:
+            docnums = snapshot.docnums_of(among)
+            id_of = {docnum: among[i] for i, docnum in enumerate(docnums) if docnum >= 0}
+            pool = mask_of(id_of, snapshot.size)
+            answers = []
+            for request in requests:
+                mask = _complete(snapshot, request, self._synonyms) & pool if pool else 0
+                answers.append([id_of[d] for d in docnums_of(mask, snapshot.nbytes)])
+            return answers
+        except Exception as exc:
+            self._discard(snapshot)
+            if isinstance(exc, IndexUnavailable):
+                raise
+            raise IndexUnavailable(
+                f"matching failed on index {snapshot.generation}: {exc!r}"
             ) from exc
         finally:
             self._release(snapshot)

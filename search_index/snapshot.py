@@ -57,6 +57,7 @@ class Snapshot:
         self._points: tuple[PointIndex, PointIndex] | None = None
         self._names: tuple[dict[str, list[int]], dict[str, list[int]]] | None = None
         self._open: dict[int, int] = {}
+        self._docnums: dict[str, int] | None = None
         with ix.storage.guard():
             self.searcher = ix.searcher()
             try:
@@ -96,6 +97,13 @@ class Snapshot:
     def document_id(self, docnum: int) -> str:
         """The document id stored for a docnum."""
         return self._ids[docnum]
+
+    def docnums_of(self, ids: Sequence[str]) -> list[int]:
+        """The live docnum of each id (-1 for an id not in the index)."""
+        with self._lock:
+            if self._docnums is None:
+                self._docnums = {self._ids[docnum]: docnum for docnum in self.live_docs}
+        return [self._docnums.get(document_id, -1) for document_id in ids]
 
     def _column(self, name: str) -> list[Any]:
         """One column's values for every docnum (empty index: none): bytes or ints by column."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Column, ForeignKey, String, Table, Text, event
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from directory.clock import utcnow
 from directory.extensions import Model, db
@@ -160,6 +160,8 @@ class Listing(Model):
     sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When founders could first see it: what "newly listed" in an alert digest means.
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
 
     organisation: Mapped[Organisation] = relationship(back_populates="listings")
     regions: Mapped[list[Region]] = relationship(secondary=listing_region, order_by=Region.position)
@@ -187,6 +189,18 @@ class Listing(Model):
 
     def __repr__(self) -> str:
         return f"<Listing {self.slug}>"
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_first_publication(session: Session, _context: object, _instances: object) -> None:
+    """Every way a listing gets published (moderation, seed, import) stamps when it first was."""
+    for listing in (*session.new, *session.dirty):
+        if not isinstance(listing, Listing) or listing.published_at is not None:
+            continue
+        # A new listing without a state takes the column's default: published.
+        state = listing.moderation_state or ModerationState.PUBLISHED
+        if state == ModerationState.PUBLISHED:
+            listing.published_at = utcnow()
 
 
 class Location(Model):

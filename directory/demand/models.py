@@ -11,7 +11,7 @@ from directory.clock import utcnow
 from directory.extensions import Model, db
 
 # Where an event came from.
-SOURCES = ("search_page", "search_api", "questionnaire", "listing_open")
+SOURCES = ("search_page", "search_api", "questionnaire", "listing_open", "alert")
 SEARCH_SOURCES = ("search_page", "search_api", "questionnaire")
 DIMENSIONS = ("region", "stage", "support", "sector")
 

@@ -73,6 +73,8 @@ def index() -> ResponseReturnValue:
         intervals=INTERVALS,
         top_terms=TOP_TERMS,
         heat_class=heat_class,
+        # Founders waiting with alerts: the alerts package provides it (demand cannot import it).
+        waiting=current_app.extensions["waiting_demand"](taxonomy),
     )
 
 

@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_login import current_user, login_required
 
 from directory.accounts.forms import EmptyForm
+from directory.alerts.waiting import released_waiting
 from directory.audit.services import history
 from directory.catalogue import changes
 from directory.demand.service import owner_figures, parse_period
@@ -41,6 +42,7 @@ def index() -> ResponseReturnValue:
     """The user's organisations, their listings with anything that needs attention."""
     organisation_ids = services.managed_organisation_ids(current_user)
     listings = services.listings_of(organisation_ids)
+    published = [item for item in listings if item.moderation_state == ModerationState.PUBLISHED]
     return render_template(
         "manage/index.html",
         memberships=services.memberships(current_user),
@@ -48,15 +50,9 @@ def index() -> ResponseReturnValue:
         stale={listing.id for listing in listings if services.is_stale(listing)},
         form=EmptyForm(),
         # Anonymised demand for the last 28 days, through disclosure control.
-        demand=owner_figures(
-            [
-                listing
-                for listing in listings
-                if listing.moderation_state == ModerationState.PUBLISHED
-            ],
-            current_app.extensions["taxonomy"],
-            parse_period({}),
-        ),
+        demand=owner_figures(published, current_app.extensions["taxonomy"], parse_period({})),
+        # Founders with alerts waiting for support like each listing, through the same control.
+        waiting=released_waiting(published),
     )
 
 

@@ -339,6 +339,7 @@ def results() -> ResponseReturnValue:
         rows=summary_rows(answers),
         answers_url=answers_url(answers),
         csv_url=results_url(answers, "questionnaire.results_csv"),
+        alert_url=url_for("alerts.new", kind="check", **answers.query_args(questionnaire())),
         shown_per_need=SHOWN_PER_NEED,
     )
     # After the page is built, and never failing it: the answer keys and the derived region.

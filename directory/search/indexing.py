@@ -53,34 +53,33 @@ class IndexHolder:
         self._index: SearchIndex | None = None
         self._lock = threading.Lock()
 
-    def search(self, request: SearchRequest) -> SearchResponse:
-        """Search the index, opening it if needed; raises IndexUnavailable."""
+    def _open(self) -> SearchIndex:
+        """The index, opened on first use (opening reads nothing yet, so it cannot fail)."""
         with self._lock:
             if self._index is None:
                 self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
-            index = self._index
-        return index.search(request)
+            return self._index
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        """Search the index, opening it if needed; raises IndexUnavailable."""
+        return self._open().search(request)
+
+    def matching(self, requests: Sequence[SearchRequest], among: Sequence[str]) -> list[list[str]]:
+        """Which of `among` meet all of each request (see SearchIndex.matching)."""
+        return self._open().matching(requests, among)
 
     def version(self) -> str | None:
         """What the index holds now (changes with every rebuild or applied edit), or None
         while it is unavailable: a key for caches of what pages show."""
         try:
-            with self._lock:
-                if self._index is None:
-                    self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
-                index = self._index
-            return index.version()
+            return self._open().version()
         except IndexUnavailable:
             return None
 
     def warm(self) -> None:
         """Open the index and build its caches now (at worker start), if it is there."""
         try:
-            with self._lock:
-                if self._index is None:
-                    self._index = SearchIndex(self.index_dir, synonyms=self.synonyms)
-                index = self._index
-            index.warm()
+            self._open().warm()
         except IndexUnavailable as error:
             log.warning("search index not warmed", extra={"error": str(error)})
 

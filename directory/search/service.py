@@ -148,12 +148,18 @@ def run(request: SearchRequest) -> tuple[SearchResponse, bool]:
         return database_search(db.session(), request, request_budget()), True
 
 
-def search_listings(params: SearchParams, with_cards: bool = True) -> SearchOutcome:
-    """Run a search and, when the founder's filters leave nothing, work out what would help."""
+def search_request(params: SearchParams) -> tuple[SearchRequest, Understanding, NearMe | None]:
+    """The search index's request for a search, with how its words and near box were read."""
     understood = _understand(params)
     near = locate(params.near) if params.near else None
     place = from_near(near) if near else from_words(understood.place)
-    request = _request(params, understood, place)
+    return _request(params, understood, place), understood, near
+
+
+def search_listings(params: SearchParams, with_cards: bool = True) -> SearchOutcome:
+    """Run a search and, when the founder's filters leave nothing, work out what would help."""
+    request, understood, near = search_request(params)
+    place = from_near(near) if near else from_words(understood.place)
     response, degraded = run(request)
     suggestion = _suggestion(params.text, response.corrections)
     if suggestion and params.interpret:

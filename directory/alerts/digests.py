@@ -1,0 +1,156 @@
+"""What a digest holds: listings newly listed, opening, or closing within 14 days that meet an
+alert's search, each with why it fits. Matching is batched: the listings that changed in the
+window are read once, and each distinct search asks the index once which of them it meets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import and_, or_
+from sqlalchemy.orm import selectinload
+
+from directory.alerts.criteria import Criteria, CriteriaError, criteria_for
+from directory.alerts.models import Alert
+from directory.catalogue.models import Listing
+from directory.clock import as_utc
+from directory.extensions import db
+from directory.search.indexing import public_listings_query
+from directory.states import ListingStatus
+
+# A deadline is news once it is this close.
+DEADLINE_NOTICE_DAYS = 14
+NEW, OPENS, CLOSING = "new", "opens", "closing"
+# A digest lists this many at most; its link to the results page shows every one.
+MAX_ITEMS = 25
+
+
+@dataclass(frozen=True)
+class Change:
+    """A listing that changed in a way founders care about, and when."""
+
+    listing: Listing
+    published_at: datetime | None
+    opens_on: date | None
+    deadline: date | None
+
+
+def window_start(alert: Alert) -> datetime:
+    """Changes after this time are news to the alert."""
+    return as_utc(alert.covered_until or alert.confirmed_at or alert.created_at)
+
+
+def changes_since(since: datetime, now: datetime) -> list[Change]:
+    """Open, public listings newly published, opening, or with a deadline coming into view."""
+    today = now.date()
+    soon = today + timedelta(days=DEADLINE_NOTICE_DAYS)
+    query = (
+        public_listings_query()
+        .where(
+            Listing.status != ListingStatus.CLOSED,
+            or_(
+                and_(Listing.published_at > since, Listing.published_at <= now),
+                and_(Listing.opens_on > since.date(), Listing.opens_on <= today),
+                and_(Listing.deadline >= today, Listing.deadline <= soon),
+            ),
+        )
+        .options(selectinload(Listing.business_sizes))
+    )
+    return [
+        Change(listing, listing.published_at, listing.opens_on, listing.deadline)
+        for listing in db.session.scalars(query)
+    ]
+
+
+def kind_of_news(change: Change, since: datetime, now: datetime) -> str | None:
+    """Why a change is news to an alert whose window starts at `since`, if it is."""
+    today = now.date()
+    published = change.published_at
+    if published is not None and since < as_utc(published) <= now:
+        return NEW
+    if change.opens_on is not None and since.date() < change.opens_on <= today:
+        return OPENS
+    deadline = change.deadline
+    if deadline is not None and deadline >= today:
+        # Told once: on the day it comes within the notice period (days partition across runs).
+        comes_into_view = deadline - timedelta(days=DEADLINE_NOTICE_DAYS)
+        if since.date() < comes_into_view <= today:
+            return CLOSING
+    return None
+
+
+class Matcher:
+    """Plans digests for many alerts against one read of the changed listings."""
+
+    def __init__(self, now: datetime, since: datetime) -> None:
+        self.now = now
+        self.changes = changes_since(since, now)
+        self.ids = [str(change.listing.id) for change in self.changes]
+        self.by_id = {str(change.listing.id): change for change in self.changes}
+        self._criteria: dict[tuple[str, str], Criteria | None] = {}
+        self._matched: dict[tuple[str, str], list[tuple[int, str]]] = {}
+
+    def criteria(self, alert: Alert) -> Criteria | None:
+        """The alert's search read back (once per distinct search); None if it cannot be."""
+        key = (alert.kind, alert.query)
+        if key not in self._criteria:
+            try:
+                self._criteria[key] = criteria_for(alert.kind, alert.query)
+            except CriteriaError:
+                self._criteria[key] = None
+        return self._criteria[key]
+
+    def prepare(self, alerts: Sequence[Alert]) -> None:
+        """Ask the index, in one batch, which changed listings each new distinct search meets."""
+        if not self.ids:
+            return
+        pending: list[tuple[tuple[str, str], int]] = []
+        requests = []
+        for alert in alerts:
+            key = (alert.kind, alert.query)
+            criteria = self.criteria(alert)
+            if key in self._matched or criteria is None:
+                continue
+            self._matched[key] = []
+            for position, watch in enumerate(criteria.watches):
+                pending.append((key, position))
+                requests.append(watch.request)
+        if not requests:
+            return
+        answers = current_app.extensions["search_index"].matching(requests, self.ids)
+        for (key, position), ids in zip(pending, answers, strict=True):
+            self._matched[key].extend((position, listing_id) for listing_id in ids)
+
+    def items(self, alert: Alert) -> list[dict]:
+        """The digest's items for one alert (prepare() it first): news, in a stable order."""
+        criteria = self.criteria(alert)
+        if criteria is None or not self.ids:
+            return []
+        since = window_start(alert)
+        items: dict[str, dict] = {}
+        for position, listing_id in self._matched.get((alert.kind, alert.query), []):
+            if listing_id in items:
+                continue
+            change = self.by_id[listing_id]
+            kind = kind_of_news(change, since, self.now)
+            if kind is None:
+                continue
+            listing = change.listing
+            items[listing_id] = {
+                "listing": listing.id,
+                "slug": listing.slug,
+                "name": listing.name,
+                "organisation": listing.organisation.name,
+                "summary": listing.summary,
+                "kind": kind,
+                "opens_on": listing.opens_on.isoformat() if listing.opens_on else None,
+                "deadline": listing.deadline.isoformat() if listing.deadline else None,
+                "reasons": criteria.watches[position].reasons(listing),
+            }
+        order = {NEW: 0, OPENS: 1, CLOSING: 2}
+        ordered = sorted(
+            items.values(), key=lambda item: (order[item["kind"]], item["name"].lower())
+        )
+        return ordered[:MAX_ITEMS]
