@@ -28,6 +28,9 @@ SHINGLE_WORDS = 5
 # Support a founder visits in person: its sites should carry a postcode.
 PHYSICAL_KINDS = frozenset({"workspace", "incubator"})
 MIN_POSTCODED_SITES = 0.9
+# A listing naming more regions than this (all of England, say) serves a nation, not a region:
+# it counts toward the totals but not toward any region's own.
+MAX_REGIONS_OF_A_REGIONAL_LISTING = 3
 ENGLISH_REGIONS = (
     "north-east", "north-west", "yorkshire-and-the-humber", "east-midlands", "west-midlands",
     "eastern", "london", "south-east", "south-west",
@@ -148,7 +151,9 @@ def target_counts(catalogue: Catalogue, target: Target) -> tuple[int, Counter]:
         if not target.kinds & set(types):
             continue
         total += 1
-        by_region.update(region for region in listing["regions"] if region != UK_WIDE)
+        regions = [region for region in listing["regions"] if region != UK_WIDE]
+        if len(regions) <= MAX_REGIONS_OF_A_REGIONAL_LISTING:
+            by_region.update(regions)
     return total, by_region
 
 
