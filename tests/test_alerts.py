@@ -499,3 +499,22 @@ def test_analysts_see_waiting_demand_beside_supply(app):
     )
     assert row and ">10<" in row.group(0)
     assert 'data-region="wales" data-support="loan"' not in page  # under 10: not shown
+
+
+def test_supply_beside_waiting_demand_counts_every_listing_serving_a_cell(app):
+    from directory.alerts.waiting import supply_by_region_support
+    from directory.states import ListingStatus, ModerationState
+
+    taxonomy = app.extensions["taxonomy"]
+    expected: dict[tuple[str, str], int] = {}
+    for listing in db.session.scalars(select(Listing)):
+        if listing.moderation_state != ModerationState.PUBLISHED:
+            continue
+        if listing.status != ListingStatus.ACTIVE:
+            continue
+        regions = taxonomy.slugs("regions") if listing.uk_wide else listing.region_slugs
+        for region in regions:
+            for support in listing.support_types:
+                key = (region, support.slug)
+                expected[key] = expected.get(key, 0) + 1
+    assert supply_by_region_support(taxonomy) == expected

@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
-from sqlalchemy.orm import aliased, selectinload
+from sqlalchemy.orm import aliased
 
 from directory.alerts.models import Alert, AlertTerm
-from directory.catalogue.models import Listing
+from directory.catalogue.models import Listing, listing_region, listing_support_type
 from directory.demand import disclosure
 from directory.extensions import db
 from directory.states import ListingStatus, ModerationState
@@ -106,20 +106,32 @@ def waiting_by_region_support(taxonomy: Taxonomy) -> list[WaitingCell]:
 
 
 def supply_by_region_support(taxonomy: Taxonomy) -> dict[tuple[str, str], int]:
-    """Published, active listings serving each region with each support type."""
-    regions = taxonomy.slugs("regions")
-    statement = (
-        select(Listing)
-        .where(
-            Listing.moderation_state == ModerationState.PUBLISHED,
-            Listing.status == ListingStatus.ACTIVE,
-        )
-        .options(selectinload(Listing.regions), selectinload(Listing.support_types))
+    """Published, active listings serving each region with each support type (counted in SQL:
+    UK-wide listings count in every region)."""
+    live = (
+        Listing.moderation_state == ModerationState.PUBLISHED,
+        Listing.status == ListingStatus.ACTIVE,
     )
+    support = listing_support_type.c.support_type_slug
     supply: Counter[tuple[str, str]] = Counter()
-    for listing in db.session.scalars(statement):
-        served = regions if listing.uk_wide else [region.slug for region in listing.regions]
-        for region in served:
-            for support in listing.support_types:
-                supply[region, support.slug] += 1
+    regional = (
+        select(listing_region.c.region_slug, support, func.count())
+        .select_from(Listing)
+        .join(listing_region, listing_region.c.listing_id == Listing.id)
+        .join(listing_support_type, listing_support_type.c.listing_id == Listing.id)
+        .where(*live, Listing.uk_wide.is_(False))
+        .group_by(listing_region.c.region_slug, support)
+    )
+    for region, kind, count in db.session.execute(regional):
+        supply[region, kind] += count
+    national = (
+        select(support, func.count())
+        .select_from(Listing)
+        .join(listing_support_type, listing_support_type.c.listing_id == Listing.id)
+        .where(*live, Listing.uk_wide.is_(True))
+        .group_by(support)
+    )
+    for kind, count in db.session.execute(national):
+        for region in taxonomy.slugs("regions"):
+            supply[region, kind] += count
     return dict(supply)
