@@ -10,13 +10,14 @@ hard filter: only the filters a founder ticks are.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from directory.geo.areas import named_area
 from directory.geo.lookup import Ambiguous, GeoError, GeoLookup, GeoResult, Unavailable
 from directory.geo.places import place_key
 from directory.geo.postcodes import read_postcode
 from directory.search.vocabulary import IGNORE, Vocabulary
+from directory.search.welsh import radicals
 from search_index import Concept, name_words
 from search_index.query import words_of
 
@@ -213,9 +214,31 @@ def _place(span: str, size: int, vocabulary: Vocabulary, geo: GeoLookup) -> Plac
     found = _from_geo(span, geo, min_population=MIN_ONE_WORD_TOWN if size == 1 else 0)
     if found is not None:
         return found
+    if size == 1:
+        # A Welsh place after "yng", "ym" or "i" arrives mutated ("yng Nghaerdydd", "ym
+        # Mangor"): read as the place only when its dictionary form is a town in Wales.
+        for radical in radicals(span):
+            found = _welsh_place(radical, geo)
+            if found is not None:
+                return replace(found, words=span)
     if area is not None:  # a council named like no town ("Northumberland", "Highland")
         return PlaceUnderstood(span, area.label, area.kind, None, area.lads, area.region)
     return None
+
+
+def _welsh_place(name: str, geo: GeoLookup) -> PlaceUnderstood | None:
+    """A town in Wales by this name (of several sharing it, the one in Wales: Welsh grammar
+    mutated the name, so Bangor in Gwynedd, not County Down)."""
+    try:
+        found = _from_geo(name, geo, min_population=MIN_ONE_WORD_TOWN)
+    except Ambiguous as choice:
+        welsh = [c for c in choice.candidates if c.region == "wales" and c.point is not None]
+        if len(welsh) != 1:
+            return None
+        place = welsh[0]
+        lads = (place.lad_code,) if place.lad_code else ()
+        return PlaceUnderstood(name, place.label, "place", place.point, lads, place.region)
+    return found if found is not None and found.region == "wales" else None
 
 
 def _from_geo(span: str, geo: GeoLookup, min_population: int = 0) -> PlaceUnderstood | None:

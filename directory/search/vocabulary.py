@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from directory.search.welsh import phrase_forms
 from directory.taxonomy import FACETS, Taxonomy
 from search_index.query import words_of
 
@@ -22,6 +23,8 @@ SECTIONS: dict[str, tuple[str, str | None]] = {
     facet.taxonomy: (facet.name, facet.taxonomy) for facet in FACETS if facet.name != "region"
 } | {"tags": ("tags", None)}
 IGNORE = "ignore"
+# The Welsh column: the same sections again, in Welsh.
+WELSH = "cymraeg"
 
 
 class VocabularyError(ValueError):
@@ -100,15 +103,35 @@ def load_vocabulary(path: Path, taxonomy: Taxonomy) -> Vocabulary:
 
     for section, (facet, taxonomy_name) in SECTIONS.items():
         for key, phrases in (raw.get(section) or {}).items():
-            values = tuple(str(key).split()) if taxonomy_name else (str(key),)
-            if taxonomy_name:
-                unknown = [v for v in values if v not in taxonomy.slugs(taxonomy_name)]
-                if unknown:
-                    raise VocabularyError(f"{section}: {', '.join(unknown)} is not a known slug")
-            if not isinstance(phrases, list):
-                raise VocabularyError(f"{section}: {key}: phrases must be a list")
+            values = _values(section, key, phrases, taxonomy_name, taxonomy)
             for phrase in phrases:
                 add(phrase, Meaning(facet, values))
     for phrase in raw.get(IGNORE) or []:
         add(phrase, Meaning(IGNORE, ()))
+    # The Welsh column: the same sections, each phrase in its dictionary form, understood in
+    # every mutated form as well ("fusnes" and "musnes" are "busnes").
+    welsh = raw.get(WELSH) or {}
+    for section, (facet, taxonomy_name) in SECTIONS.items():
+        for key, phrases in (welsh.get(section) or {}).items():
+            values = _values(f"{WELSH}: {section}", key, phrases, taxonomy_name, taxonomy)
+            for phrase in phrases:
+                for written in phrase_forms(str(phrase)):
+                    add(written, Meaning(facet, values))
+    for phrase in welsh.get(IGNORE) or []:
+        for written in phrase_forms(str(phrase)):
+            add(written, Meaning(IGNORE, ()))
     return Vocabulary(meanings)
+
+
+def _values(
+    section: str, key: object, phrases: object, taxonomy_name: str | None, taxonomy: Taxonomy
+) -> tuple[str, ...]:
+    """The slugs (or tag words) a section's key stands for, checked against the taxonomy."""
+    values = tuple(str(key).split()) if taxonomy_name else (str(key),)
+    if taxonomy_name:
+        unknown = [v for v in values if v not in taxonomy.slugs(taxonomy_name)]
+        if unknown:
+            raise VocabularyError(f"{section}: {', '.join(unknown)} is not a known slug")
+    if not isinstance(phrases, list):
+        raise VocabularyError(f"{section}: {key}: phrases must be a list")
+    return values

@@ -1,0 +1,68 @@
+"""Searching in Welsh: the Welsh column of the vocabulary, mutated words and mutated places."""
+
+import pytest
+
+from directory.search.welsh import forms, phrase_forms, radicals
+from tests.helpers import api_search
+
+
+def test_every_mutation_of_a_word_is_a_form_of_it():
+    assert forms("busnes") == {"busnes", "fusnes", "musnes"}
+    assert forms("cyllid") == {"cyllid", "gyllid", "nghyllid", "chyllid"}
+    assert forms("grant") == {"grant", "ngrant"}  # "rant" is English: never read as Welsh
+    assert forms("llety") == {"llety", "lety"}
+    assert forms("allforio") == {"allforio", "hallforio"}
+    assert "cymorth i fusnes" in phrase_forms("cymorth i busnes")
+
+
+def test_a_mutated_word_leads_back_to_its_dictionary_form():
+    assert "Caerdydd" in radicals("Nghaerdydd")
+    assert "Bangor" in radicals("Mangor")
+    assert "Gwynedd" in radicals("Ngwynedd")
+    assert "Caerfyrddin" in radicals("Gaerfyrddin")
+    assert radicals("busnes") == ["pusnes"]
+
+
+@pytest.mark.parametrize(
+    ("query", "support"),
+    [
+        ("cymorth busnes", ["advice"]),
+        ("cymorth i fusnesau", ["advice"]),
+        ("grant busnes", ["grant"]),
+        ("fy ngrant", ["grant"]),
+        ("benthyciadau", ["loan"]),
+        ("buddsoddwyr angel", ["angel"]),
+        ("allforio", ["export"]),
+        ("hyfforddiant", ["skills"]),
+    ],
+)
+def test_welsh_words_in_any_mutation_mean_their_kind_of_support(client, query, support):
+    body = api_search(client, q=query)
+    assert body["understood"]["support"] == support
+    assert body["understood"]["words"] == ""
+    assert body["total"] > 0
+
+
+def test_welsh_stages_and_sectors_are_understood(client):
+    body = api_search(client, q="cyllid i ddechrau busnes amaeth")
+    assert body["understood"]["stage"] == ["pre-start"]
+    assert body["understood"]["sector"] == ["agriculture-and-food"]
+
+
+@pytest.mark.parametrize(
+    ("query", "label"),
+    [
+        ("grantiau yng Nghaerdydd", "Cardiff"),
+        ("cyngor busnes ym Mangor", "Bangor, Gwynedd"),
+        ("benthyciad busnes i Gaerfyrddin", "Carmarthen"),
+    ],
+)
+def test_a_mutated_welsh_place_is_the_place_in_wales(client, query, label):
+    place = api_search(client, q=query)["understood"]["place"]
+    assert place["label"] == label
+    assert place["region"] == "wales"
+
+
+def test_english_words_are_not_read_as_mutated_places(client):
+    assert api_search(client, q="farm grants")["understood"]["place"] is None
+    assert api_search(client, q="fishing grants")["understood"]["place"] is None
