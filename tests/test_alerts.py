@@ -353,6 +353,9 @@ def test_smtp_refusals_are_retried_later_and_bounces_delete_the_address(app, cli
         report = send(app, now=later + timedelta(days=1))
         assert report.bounced == 2
         assert db.session.scalar(select(func.count(Subscriber.id))) == 0
+        # Nothing of the addresses is left behind (SQLite does not cascade foreign keys).
+        for model in (Alert, AlertTerm, AlertDelivery):
+            assert db.session.scalar(select(func.count(model.id))) == 0
     assert alerts
 
 
@@ -457,6 +460,10 @@ def test_retention_deletes_unconfirmed_alerts_after_a_week_and_unused_addresses(
     tidied = services.tidy()
     db.session.commit()
     assert (tidied.unconfirmed, tidied.unused) == (1, 1)
+    assert db.session.scalar(select(func.count(Alert.id))) == 1
+    assert db.session.scalar(select(func.count(AlertTerm.id))) == len(
+        db.session.scalars(select(Alert)).one().terms
+    )
     emails = db.session.scalars(select(Subscriber.email)).all()
     assert emails == ["kept@example.org"]
 

@@ -26,7 +26,7 @@ def test_founder_asks_for_an_alert_from_search_results_and_confirms_it(app, base
         ).click()
         page.wait_for_url(re.compile(r"/alerts/new\?"))
         assert_good_page(page)
-        assert page.locator("#alert-search").inner_text().startswith("Words: accelerator newcastle")
+        assert page.locator("#alert-search").inner_text().startswith("Search: accelerator newcastle")
         page.get_by_role(
             "button", name="Email me when support like this is listed or opens"
         ).click()
@@ -50,4 +50,4 @@ def test_founder_asks_for_an_alert_from_search_results_and_confirms_it(app, base
         page.get_by_role("link", name="See or delete all your alerts").click()
         page.wait_for_selector("h1:has-text('Your alerts')")
         assert_good_page(page)
-        assert "Words: accelerator newcastle" in page.locator("main").inner_text()
+        assert "Search: accelerator newcastle" in page.locator("main").inner_text()

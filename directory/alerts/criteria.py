@@ -122,25 +122,30 @@ def _search_criteria(query: str, args: MultiDict[str, str]) -> Criteria:
         terms["region"] = [request.place.region]
     terms["region"] = [r for r in terms.get("region", []) if r != UK_WIDE]
     terms = {facet: values for facet, values in terms.items() if values}
-    description = _describe_search(params, terms)
+    place = understood.place.label if understood.place else None
+    description = _describe_search(params, terms, place)
     words = understood.remaining.strip()
     watch = Watch(request, lambda listing: search_reasons(listing, terms, words, terms_of))
     return Criteria("search", query, description, terms, [watch])
 
 
-def _describe_search(params: SearchParams, terms: dict[str, list[str]]) -> list[str]:
-    """The search in words, one line per part."""
+def _describe_search(
+    params: SearchParams, terms: dict[str, list[str]], place: str | None
+) -> list[str]:
+    """The search in words, one line per part: what was typed, then how it was read."""
     terms_of = taxonomy()
     lines = []
     if params.text:
-        lines.append(f"Words: {params.text}")
+        lines.append(f"Search: {params.text}")
     if params.near:
         lines.append(f"Near: {params.near} (within {params.radius_km} km)")
+    elif place:
+        lines.append(f"Place: {place}")
     names = {"support": "support_types", "stage": "stages", "sector": "sectors",
              "region": "regions"}  # fmt: skip
     headings = {"support": "Support", "stage": "Stage", "sector": "Sector", "region": "Region"}
     for facet in ("support", "stage", "sector", "region"):
-        chosen = params.filters.get(facet) or ()
+        chosen = terms.get(facet) or ()
         if chosen:
             labels = ", ".join(terms_of.label(names[facet], value) for value in chosen)
             lines.append(f"{headings[facet]}: {labels}")

@@ -63,7 +63,9 @@ class Alert(Model):
     synthetic: Mapped[bool] = mapped_column(default=False)
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="alerts")
+    # Deleted with the alert by the ORM too: SQLite does not enforce the foreign keys' cascade.
     terms: Mapped[list[AlertTerm]] = relationship(cascade="all, delete-orphan")
+    deliveries: Mapped[list[AlertDelivery]] = relationship(cascade="all, delete-orphan")
 
 
 class AlertTerm(Model):

@@ -12,7 +12,7 @@ from sqlalchemy import delete, exists, func, select
 
 from directory.accounts.services import normalise_email
 from directory.alerts.criteria import Criteria, criteria_for
-from directory.alerts.models import Alert, AlertTerm, Subscriber
+from directory.alerts.models import Alert, AlertDelivery, AlertTerm, Subscriber
 from directory.clock import utcnow
 from directory.extensions import db
 
@@ -170,6 +170,7 @@ def tidy(now: datetime | None = None) -> Tidied:
     for start in range(0, len(stale_ids), 500):
         chunk = stale_ids[start : start + 500]
         db.session.execute(delete(AlertTerm).where(AlertTerm.alert_id.in_(chunk)))
+        db.session.execute(delete(AlertDelivery).where(AlertDelivery.alert_id.in_(chunk)))
         db.session.execute(delete(Alert).where(Alert.id.in_(chunk)))
     tidied.unconfirmed = len(stale_ids)
     unused = list(
