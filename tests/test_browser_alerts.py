@@ -26,7 +26,8 @@ def test_founder_asks_for_an_alert_from_search_results_and_confirms_it(app, base
         ).click()
         page.wait_for_url(re.compile(r"/alerts/new\?"))
         assert_good_page(page)
-        assert page.locator("#alert-search").inner_text().startswith("Search: accelerator newcastle")
+        described = page.locator("#alert-search").inner_text()
+        assert described.startswith("Search: accelerator newcastle")
         page.get_by_role(
             "button", name="Email me when support like this is listed or opens"
         ).click()
