@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from . import planning
 from .bitsets import docnums_of, mask_of
@@ -24,6 +25,8 @@ from .scoring import ranked_page
 from .snapshot import Snapshot
 from .spelling import suggestion
 from .synonyms import DEFAULT_SYNONYMS
+
+T = TypeVar("T")
 
 
 def _run(snapshot: Snapshot, request: SearchRequest, synonyms: SynonymTable) -> SearchResponse:
@@ -99,26 +102,14 @@ class SearchIndex:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Run a search; raise IndexUnavailable if the index is missing or broken."""
-        snapshot = self._acquire()
-        try:
-            return _run(snapshot, request, self._synonyms)
-        except Exception as exc:
-            # Drop the snapshot so the next search reopens and may find a repaired index.
-            self._discard(snapshot)
-            if isinstance(exc, IndexUnavailable):
-                raise
-            raise IndexUnavailable(
-                f"search failed on index {snapshot.generation}: {exc!r}"
-            ) from exc
-        finally:
-            self._release(snapshot)
+        return self._on_snapshot("search", lambda snapshot: _run(snapshot, request, self._synonyms))
 
     def matching(self, requests: Sequence[SearchRequest], among: Sequence[str]) -> list[list[str]]:
         """For each request, the ids among `among` that meet all of it (words, concepts, place
         and filters): what an alert watching that search would newly show. One snapshot serves
         the whole batch; raise IndexUnavailable if the index is missing or broken."""
-        snapshot = self._acquire()
-        try:
+
+        def match(snapshot: Snapshot) -> list[list[str]]:
             docnums = snapshot.docnums_of(among)
             id_of = {docnum: among[i] for i, docnum in enumerate(docnums) if docnum >= 0}
             pool = mask_of(id_of, snapshot.size)
@@ -127,12 +118,21 @@ class SearchIndex:
                 mask = _complete(snapshot, request, self._synonyms) & pool if pool else 0
                 answers.append([id_of[d] for d in docnums_of(mask, snapshot.nbytes)])
             return answers
+
+        return self._on_snapshot("matching", match)
+
+    def _on_snapshot(self, what: str, work: Callable[[Snapshot], T]) -> T:
+        """Run work on the current snapshot; any failure drops the snapshot (so the next call
+        reopens and may find a repaired index) and is raised as IndexUnavailable."""
+        snapshot = self._acquire()
+        try:
+            return work(snapshot)
         except Exception as exc:
             self._discard(snapshot)
             if isinstance(exc, IndexUnavailable):
                 raise
             raise IndexUnavailable(
-                f"matching failed on index {snapshot.generation}: {exc!r}"
+                f"{what} failed on index {snapshot.generation}: {exc!r}"
             ) from exc
         finally:
             self._release(snapshot)

@@ -217,24 +217,21 @@ def base_url(app):
 @pytest.fixture
 def owner(app):
     """An owner approved to manage the organisation behind Start Up Loans, signed in."""
+    from directory.accounts.services import find_user
     from directory.catalogue.ownership import Membership
-    from tests.helpers import listing, make_user, sign_in
+    from tests.helpers import listing, signed_in
 
-    user = make_user("owner@example.org", roles=("owner",))
+    client = signed_in(app, "owner@example.org", ("owner",))
     organisation = listing("start-up-loans").organisation
+    user = find_user("owner@example.org")
     db.session.add(Membership(user_id=user.id, organisation_id=organisation.id, state="approved"))
     db.session.commit()
-    client = app.test_client()
-    sign_in(client, "owner@example.org")
     return client, organisation
 
 
 @pytest.fixture
 def moderator(app):
     """A signed-in moderator."""
-    from tests.helpers import make_user, sign_in
+    from tests.helpers import signed_in
 
-    make_user("moderator@example.org", roles=("moderator",))
-    client = app.test_client()
-    sign_in(client, "moderator@example.org")
-    return client
+    return signed_in(app, "moderator@example.org", ("moderator",))

@@ -96,6 +96,14 @@ def sign_in(client, email: str, password: str = PASSWORD, next_url: str | None =
     return post_form(client, path, credentials, form_page="/account/login")
 
 
+def signed_in(app, email: str, roles: tuple[str, ...] = ()):
+    """A test client signed in as a new user with these roles."""
+    make_user(email, roles=roles)
+    client = app.test_client()
+    sign_in(client, email)
+    return client
+
+
 def unavailable(variable: str, reason: str) -> NoReturn:
     """Skip a test whose data or service is missing, unless CI requires it (REQUIRE_...=1)."""
     if os.environ.get(variable):

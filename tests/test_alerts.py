@@ -22,7 +22,7 @@ from directory.clock import utcnow
 from directory.demand.models import DemandEvent
 from directory.extensions import db
 from tests.factories import make_listing
-from tests.helpers import make_user, page_text, sign_in
+from tests.helpers import page_text, signed_in
 from tests.smtp_server import smtp_server
 
 SEARCH = {"support": "accelerator", "region": "north-east"}
@@ -495,9 +495,7 @@ def test_owners_see_how_many_founders_wait_for_support_like_their_listings(app, 
 
 
 def test_analysts_see_waiting_demand_beside_supply(app):
-    make_user("analyst@example.org", roles=("analyst",))
-    client = app.test_client()
-    sign_in(client, "analyst@example.org")
+    client = signed_in(app, "analyst@example.org", ("analyst",))
     _waiting(app, 12, support="crowdfunding", region="northern-ireland")
     _waiting(app, 4, support="loan", region="wales")
     page = client.get("/insights/").get_data(as_text=True)

@@ -16,16 +16,13 @@ from directory.catalogue.coverage import (
 from directory.catalogue.seed import read_catalogue
 from directory.extensions import db
 from tests.conftest import SEED_DIR
-from tests.helpers import csrf_token, listing, make_user, page_text, sign_in
+from tests.helpers import csrf_token, listing, page_text, signed_in
 
 
 @pytest.fixture
 def admin(app):
     """A signed-in admin."""
-    make_user("admin@example.org", roles=("admin",))
-    client = app.test_client()
-    sign_in(client, "admin@example.org")
-    return client
+    return signed_in(app, "admin@example.org", ("admin",))
 
 
 def upload(client, text: str):

@@ -261,19 +261,8 @@ def test_over_long_addresses_and_repeated_parameters_are_named(client):
     assert repeated.status_code == 400 and "more than 20 times" in repeated.get_data(as_text=True)
 
 
-@pytest.fixture
-def owner_client(app):
-    owner = make_user("owner@example.org", roles=("owner",))
-    organisation = listing("start-up-loans").organisation
-    db.session.add(Membership(user_id=owner.id, organisation_id=organisation.id, state="approved"))
-    db.session.commit()
-    client = app.test_client()
-    sign_in(client, "owner@example.org")
-    return client, organisation
-
-
-def test_a_town_longer_than_its_column_is_a_form_error(owner_client):
-    client, organisation = owner_client
+def test_a_town_longer_than_its_column_is_a_form_error(owner):
+    client, organisation = owner
     response = post_form(
         client,
         "/manage/listings/new",
@@ -284,8 +273,8 @@ def test_a_town_longer_than_its_column_is_a_form_error(owner_client):
     assert "120 characters or fewer" in page_text(response.get_data(as_text=True))
 
 
-def test_a_nul_in_a_form_is_refused_and_nothing_is_saved(owner_client):
-    client, organisation = owner_client
+def test_a_nul_in_a_form_is_refused_and_nothing_is_saved(owner):
+    client, organisation = owner
     response = post_form(
         client,
         "/manage/listings/new",
@@ -296,8 +285,8 @@ def test_a_nul_in_a_form_is_refused_and_nothing_is_saved(owner_client):
     assert db.session.scalar(select(func.count()).where(Listing.name.like("Quokka%"))) == 0
 
 
-def test_a_proposed_organisation_cannot_carry_a_javascript_link(owner_client):
-    client, _ = owner_client
+def test_a_proposed_organisation_cannot_carry_a_javascript_link(owner):
+    client, _ = owner
     response = post_form(
         client,
         "/manage/organisations/new",

@@ -15,6 +15,7 @@ from directory.alerts.models import KINDS
 from directory.catalogue.models import Listing
 from directory.demand.scrub import scrub_query
 from directory.questionnaire.answers import Answers, first_unanswered, parse_answers
+from directory.questionnaire.questions import Option
 from directory.questionnaire.results import (
     PlaceProblem,
     Profile,
@@ -212,12 +213,12 @@ def _check_criteria(query: str, args: MultiDict[str, str]) -> Criteria:
 
 
 def _explainer(
-    need: object, support: tuple[str, ...], profile: Profile, terms_of: Taxonomy
+    need: Option, support: tuple[str, ...], profile: Profile, terms_of: Taxonomy
 ) -> Callable[[Listing], list[str]]:
     """The questionnaire's own reasons for one need."""
 
     def reasons(listing: Listing) -> list[str]:
-        return explain(listing, need, support, profile, terms_of).reasons  # type: ignore[arg-type]
+        return explain(listing, need, support, profile, terms_of).reasons
 
     return reasons
 

@@ -5,8 +5,7 @@ window are read once, and each distinct search asks the index once which of them
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
@@ -25,16 +24,6 @@ DEADLINE_NOTICE_DAYS = 14
 NEW, OPENS, CLOSING = "new", "opens", "closing"
 # A digest lists this many at most; its link to the results page shows every one.
 MAX_ITEMS = 25
-
-
-@dataclass(frozen=True)
-class Change:
-    """A listing that changed in a way founders care about, and when."""
-
-    listing: Listing
-    published_at: datetime | None
-    opens_on: date | None
-    deadline: date | None
 
 
 class Watcher(Protocol):
@@ -57,7 +46,7 @@ def window_start(alert: Watcher) -> datetime:
     return as_utc(alert.covered_until or alert.confirmed_at or alert.created_at)
 
 
-def changes_since(since: datetime, now: datetime) -> list[Change]:
+def changes_since(since: datetime, now: datetime) -> list[Listing]:
     """Open, public listings newly published, opening, or with a deadline coming into view."""
     today = now.date()
     soon = today + timedelta(days=DEADLINE_NOTICE_DAYS)
@@ -78,21 +67,18 @@ def changes_since(since: datetime, now: datetime) -> list[Change]:
     # not expire them and every reason is worked out from memory, not a query per listing.
     for listing in listings:
         db.session.expunge(listing)
-    return [
-        Change(listing, listing.published_at, listing.opens_on, listing.deadline)
-        for listing in listings
-    ]
+    return listings
 
 
-def kind_of_news(change: Change, since: datetime, now: datetime) -> str | None:
-    """Why a change is news to an alert whose window starts at `since`, if it is."""
+def kind_of_news(listing: Listing, since: datetime, now: datetime) -> str | None:
+    """Why a listing is news to an alert whose window starts at `since`, if it is."""
     today = now.date()
-    published = change.published_at
+    published = listing.published_at
     if published is not None and since < as_utc(published) <= now:
         return NEW
-    if change.opens_on is not None and since.date() < change.opens_on <= today:
+    if listing.opens_on is not None and since.date() < listing.opens_on <= today:
         return OPENS
-    deadline = change.deadline
+    deadline = listing.deadline
     if deadline is not None and deadline >= today:
         # Told once: on the day it comes within the notice period (days partition across runs).
         comes_into_view = deadline - timedelta(days=DEADLINE_NOTICE_DAYS)
@@ -106,9 +92,8 @@ class Matcher:
 
     def __init__(self, now: datetime, since: datetime) -> None:
         self.now = now
-        self.changes = changes_since(since, now)
-        self.ids = [str(change.listing.id) for change in self.changes]
-        self.by_id = {str(change.listing.id): change for change in self.changes}
+        # The listings that changed in the window, by their index id.
+        self.by_id = {str(listing.id): listing for listing in changes_since(since, now)}
         self._criteria: dict[tuple[str, str], Criteria | None] = {}
         self._matched: dict[tuple[str, str], list[tuple[int, str]]] = {}
         # Why a listing fits one watch of a search: the same for every alert with that search.
@@ -126,7 +111,7 @@ class Matcher:
 
     def prepare(self, alerts: Sequence[Watcher]) -> None:
         """Ask the index, in one batch, which changed listings each new distinct search meets."""
-        if not self.ids:
+        if not self.by_id:
             return
         pending: list[tuple[tuple[str, str], int]] = []
         requests = []
@@ -141,7 +126,7 @@ class Matcher:
                 requests.append(watch.request)
         if not requests:
             return
-        answers = current_app.extensions["search_index"].matching(requests, self.ids)
+        answers = current_app.extensions["search_index"].matching(requests, list(self.by_id))
         for (key, position), ids in zip(pending, answers, strict=True):
             self._matched[key].extend((position, listing_id) for listing_id in ids)
 
@@ -149,25 +134,24 @@ class Matcher:
         """Why a changed listing fits one watch of a search, worked out once."""
         key = (criteria.kind, criteria.query, position, listing_id)
         if key not in self._reasons:
-            listing = self.by_id[listing_id].listing
+            listing = self.by_id[listing_id]
             self._reasons[key] = criteria.watches[position].reasons(listing)
         return self._reasons[key]
 
     def items(self, alert: Watcher) -> list[dict]:
         """The digest's items for one alert (prepare() it first): news, in a stable order."""
         criteria = self.criteria(alert)
-        if criteria is None or not self.ids:
+        if criteria is None or not self.by_id:
             return []
         since = window_start(alert)
         items: dict[str, dict] = {}
         for position, listing_id in self._matched.get((alert.kind, alert.query), []):
             if listing_id in items:
                 continue
-            change = self.by_id[listing_id]
-            kind = kind_of_news(change, since, self.now)
+            listing = self.by_id[listing_id]
+            kind = kind_of_news(listing, since, self.now)
             if kind is None:
                 continue
-            listing = change.listing
             items[listing_id] = {
                 "listing": listing.id,
                 "slug": listing.slug,

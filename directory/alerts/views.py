@@ -10,6 +10,7 @@ from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from werkzeug.datastructures import MultiDict
 
+from directory.accounts.forms import EmptyForm
 from directory.accounts.services import normalise_email
 from directory.alerts import services
 from directory.alerts.criteria import Criteria, CriteriaError, canonical, criteria_for
@@ -44,14 +45,15 @@ def _address() -> str:
     return "alerts-address:" + normalise_email(request.form.get("email", ""))[:254]
 
 
-def _criteria_from(args: MultiDict[str, str]) -> Criteria:
-    """The search to watch from the request's `kind` and its other parameters."""
-    kind = args.get("kind", "search")
-    params: MultiDict[str, str] = MultiDict(
-        [(key, value) for key, value in args.items(multi=True) if key not in ("kind", "csrf_token")]
-    )
-    query = canonical(kind, params)
-    return criteria_for(kind, query)
+def _asked_for() -> Criteria:
+    """The search to watch: from the page's query string, or the form's hidden fields."""
+    if request.method == "GET":
+        kind = request.args.get("kind", "search")
+        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "kind"])
+    else:
+        kind = request.form.get("kind") or "search"
+        args = MultiDict(parse_qsl(request.form.get("query", "")))
+    return criteria_for(kind, canonical(kind, args))
 
 
 @blueprint.route("/new", methods=["GET", "POST"])
@@ -65,13 +67,8 @@ def new() -> ResponseReturnValue:
     """The form for an alert on the search in the query string; the same answer for every
     address, whether or not it already has alerts."""
     form = AlertForm()
-    source = (
-        request.args if request.method == "GET" else MultiDict(parse_qsl(form.query.data or ""))
-    )
-    if request.method == "POST":
-        source = MultiDict([("kind", form.kind.data or "search"), *source.items(multi=True)])
     try:
-        criteria = _criteria_from(source)
+        criteria = _asked_for()
     except CriteriaError as error:
         return render_template("alerts/problem.html", message=str(error)), 400, NO_STORE
     if request.method == "GET":
@@ -79,19 +76,15 @@ def new() -> ResponseReturnValue:
     if form.validate_on_submit():
         email = normalise_email(required_text(form.email))
         subscription = services.subscribe(email, criteria.kind, criteria.query, form.frequency.data)
-        after_commit(partial(_tell_address, subscription, email))
+        after_commit(partial(_tell_address, subscription, email, criteria.description))
         commit()
         return render_template("alerts/check_email.html", email=email), 200, NO_STORE
     return render_template("alerts/new.html", form=form, criteria=criteria), 200, NO_STORE
 
 
-def _tell_address(subscription: services.Subscription, email: str) -> None:
+def _tell_address(subscription: services.Subscription, email: str, description: list[str]) -> None:
     """Email the address: a link to confirm, or word that it already has this alert."""
     alert = subscription.alert
-    manage = url_for(
-        "alerts.manage", token=services.subscriber_token(alert.subscriber), _external=True
-    )
-    description = criteria_for(alert.kind, alert.query).description
     if subscription.needs_confirming:
         link = url_for(
             "alerts.confirm", token=services.alert_token(alert, "confirm"), _external=True
@@ -99,6 +92,9 @@ def _tell_address(subscription: services.Subscription, email: str) -> None:
         body = render_template("alerts/email/confirm.txt", link=link, description=description)
         send_email(email, "Confirm your support alert", body)
     else:
+        manage = url_for(
+            "alerts.manage", token=services.subscriber_token(alert.subscriber), _external=True
+        )
         body = render_template("alerts/email/already.txt", manage=manage, description=description)
         send_email(email, "You already have this support alert", body)
 
@@ -179,8 +175,6 @@ def manage(token: str) -> ResponseReturnValue:
         subscriber = services.subscriber_from_token(token)
     except services.LinkProblem as error:
         return render_template("alerts/problem.html", message=str(error)), 400, NO_STORE
-    from directory.accounts.forms import EmptyForm
-
     form = EmptyForm()
     if request.method == "POST" and form.validate_on_submit():
         if request.form.get("forget"):
