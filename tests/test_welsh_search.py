@@ -3,7 +3,7 @@
 import pytest
 
 from directory.search.welsh import forms, phrase_forms, radicals
-from tests.helpers import api_search
+from tests.helpers import api_search, result_headline
 
 
 def test_every_mutation_of_a_word_is_a_form_of_it():
@@ -58,11 +58,19 @@ def test_welsh_stages_and_sectors_are_understood(client):
     ],
 )
 def test_a_mutated_welsh_place_is_the_place_in_wales(client, query, label):
-    place = api_search(client, q=query)["understood"]["place"]
-    assert place["label"] == label
-    assert place["region"] == "wales"
+    understood = api_search(client, q=query)["understood"]
+    assert understood["place"]["label"] == label
+    assert understood["place"]["region"] == "wales"
+    assert understood["words"] == ""  # "yng", "ym", "i" go with the place
 
 
 def test_english_words_are_not_read_as_mutated_places(client):
     assert api_search(client, q="farm grants")["understood"]["place"] is None
     assert api_search(client, q="fishing grants")["understood"]["place"] is None
+
+
+def test_the_results_heading_leaves_the_welsh_word_tying_the_place_out(client):
+    heading = result_headline(
+        client.get("/search?q=cyngor+busnes+ym+Mangor").get_data(as_text=True)
+    )
+    assert "for ‘cyngor busnes’ in Bangor, Gwynedd" in heading

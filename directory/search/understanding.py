@@ -40,7 +40,9 @@ MAX_PLACE_WORDS = 5
 MAX_NAME_WORDS = 8
 _TOKEN = re.compile(r"[^\W_][\w'’&.-]*")
 # Little words that tie a place to the rest ("accelerator in Leeds"), dropped with the place.
-PLACE_CONNECTORS = ("in", "near", "around", "at", "across", "for")
+# The little words tying a place on, in English and Welsh ("yng Nghaerdydd", "ger Abertawe").
+PLACE_CONNECTORS = ("in", "near", "around", "at", "across", "for",
+                    "yn", "yng", "ym", "i", "ger", "o")  # fmt: skip
 
 
 @dataclass(frozen=True)
