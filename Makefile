@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint fmt seed reindex sync bench frontend clean
+.PHONY: help install run test lint fmt seed reindex sync bench frontend messages clean
+# The interface's Welsh (and any other language's) text, compiled for gettext at install.
+CATALOGUES := $(wildcard directory/translations/*/LC_MESSAGES/messages.po)
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -17,7 +19,10 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(BIN)/.installed ## Create .venv and install the project with its test tools
+install: $(BIN)/.installed $(CATALOGUES:.po=.mo) ## Create .venv, install the project and its test tools, compile the Welsh text
+
+%.mo: %.po $(BIN)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
 
 run: install ## Set up the database and index under instance/, then serve http://127.0.0.1:5000
 	$(BIN)/flask geo build
@@ -54,6 +59,11 @@ bench: install ## Measure search latency and write the figures into the README
 
 frontend: ## Rebuild directory/static/govuk/ from govuk-frontend (needs npm)
 	cd frontend && npm install --no-audit --no-fund --no-package-lock && npm run build
+
+messages: install ## Find new interface strings in the code and templates, add them to each catalogue
+	mkdir -p instance
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o instance/messages.pot --no-location --sort-output .
+	$(BIN)/pybabel update -i instance/messages.pot -d directory/translations --no-fuzzy-matching --ignore-obsolete --width 100
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) instance

@@ -142,6 +142,8 @@ def check_database(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the database, migrations, the taxonomy and the search index to the app."""
+    from flask_babel import lazy_gettext as _l
+
     from directory import geo, models, pages, transactions  # noqa: F401  (models: for the metadata and Alembic)
     from directory.accounts.services import load_session_user, session_identifier
     from directory.demand import recording as demand_recording
@@ -156,7 +158,9 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.login_message = "Sign in to continue."
+    # Translated when flashed, in the language of the page that asked for a sign-in.
+    login_manager.login_message = _l("Sign in to continue.")
+    login_manager.localize_callback = str
     # "strong": a session whose address or browser changes is ended, not just marked fresh.
     login_manager.session_protection = "strong"
     login_manager._session_identifier_generator = session_identifier
@@ -214,9 +218,10 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_template_helpers(app: Flask) -> None:
-    """Make the taxonomy and small formatting helpers available to every template."""
-    from directory import presentation
+    """Make the language, the taxonomy and small formatting helpers available to templates."""
+    from directory import i18n, presentation
 
+    i18n.init_app(app)
     presentation.init_app(app)
 
 

@@ -9,12 +9,17 @@ read only from ASCII digits, and text lengths come from the model columns they a
 from __future__ import annotations
 
 import re
+from contextlib import nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, abort, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy.orm import InstrumentedAttribute
 from wtforms import StringField
+
+from directory.i18n import ENGLISH, number
 
 # The whole address (path and query string). Browsers and proxies cope with 8 kB; ours are far
 # shorter, and a search URL with every filter value of every taxonomy is about 1.5 kB.
@@ -39,7 +44,9 @@ class InputProblem(ValueError):
 
 def check_request() -> None:
     """Refuse, with a 400 naming the problem, input that no route can use."""
-    problem = request_problem()
+    # A person reads the problem in the page's language; the API's JSON errors stay in English.
+    with force_locale(ENGLISH) if request.path.startswith("/api/") else nullcontext():
+        problem = request_problem()
     if problem:
         abort(400, description=problem)
 
@@ -48,23 +55,33 @@ def request_problem() -> str | None:
     """The first thing wrong with the request's address or form, or None."""
     raw_query = request.query_string.decode("latin-1")
     if len(request.path) + len(raw_query) > MAX_URL_CHARS:
-        return f"The web address is longer than {MAX_URL_CHARS:,} characters."
+        return _(
+            "The web address is longer than %(limit)s characters.", limit=number(MAX_URL_CHARS)
+        )
     if _CONTROL.search(request.path):
-        return "The web address contains a control character."
+        return _("The web address contains a control character.")
     total = 0
     for name in request.args:
         values = request.args.getlist(name)
         total += len(values)
         label = _label(name)
         if len(values) > MAX_VALUES_PER_PARAMETER:
-            return f"{label} is given more than {MAX_VALUES_PER_PARAMETER} times."
+            return _(
+                "%(name)s is given more than %(limit)s times.",
+                name=label,
+                limit=MAX_VALUES_PER_PARAMETER,
+            )
         for value in (name, *values):
             if _CONTROL.search(value):
-                return f"{label} contains a control character."
+                return _("%(name)s contains a control character.", name=label)
             if len(value) > MAX_QUERY_VALUE_CHARS:
-                return f"{label} is longer than {MAX_QUERY_VALUE_CHARS:,} characters."
+                return _(
+                    "%(name)s is longer than %(limit)s characters.",
+                    name=label,
+                    limit=number(MAX_QUERY_VALUE_CHARS),
+                )
     if total > MAX_QUERY_VALUES:
-        return f"The web address has more than {MAX_QUERY_VALUES} values."
+        return _("The web address has more than %(limit)s values.", limit=MAX_QUERY_VALUES)
     if request.method == "POST" and request.mimetype in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",
@@ -72,7 +89,10 @@ def request_problem() -> str | None:
         for name in request.form:
             for value in (name, *request.form.getlist(name)):
                 if _FORM_CONTROL.search(value):
-                    return f"The form field {_label(name)} contains a control character."
+                    return _(
+                        "The form field %(name)s contains a control character.",
+                        name=_label(name),
+                    )
     return None
 
 

@@ -7,7 +7,10 @@ from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from directory import i18n
 from directory.catalogue.availability import availability, way_to_act
 from directory.taxonomy import FACETS, FILTER_TAXONOMIES, Taxonomy, Term
 
@@ -18,29 +21,29 @@ def taxonomy() -> Taxonomy:
 
 
 def money(amount: int | None) -> str:
-    """Format whole pounds the GOV.UK way: £25,000, £1.5 million."""
+    """Format whole pounds the GOV.UK way: £25,000, £1.5 million (£1.5 miliwn)."""
     if amount is None:
         return ""
     if amount >= 1_000_000:
-        millions = amount / 1_000_000
-        return f"£{millions:,.1f}".replace(".0", "") + " million"
+        millions = f"£{amount / 1_000_000:,.1f}".replace(".0", "")
+        return _("%(amount)s million", amount=millions)
     return f"£{amount:,}"
 
 
 def funding_range(minimum: int | None, maximum: int | None) -> str:
     """Describe a funding range in words."""
     if minimum and maximum:
-        return f"{money(minimum)} to {money(maximum)}"
+        return _("%(minimum)s to %(maximum)s", minimum=money(minimum), maximum=money(maximum))
     if maximum:
-        return f"Up to {money(maximum)}"
+        return _("Up to %(amount)s", amount=money(maximum))
     if minimum:
-        return f"From {money(minimum)}"
+        return _("From %(amount)s", amount=money(minimum))
     return ""
 
 
 def long_date(value: date | None) -> str:
-    """Format a date as 26 November 2026."""
-    return f"{value.day} {value:%B %Y}" if value else ""
+    """Format a date in words in the page's language: 26 November 2026, 26 Tachwedd 2026."""
+    return i18n.long_date(value)
 
 
 def iso_date(value: date | str | None) -> str:
@@ -70,19 +73,37 @@ def search_url(**changes: SearchArgument) -> str:
     return url_for("search.results", **query)
 
 
-# Facet -> (taxonomy, noun); status is a filter without a taxonomy.
-FACET_NAMES = {facet.name: (facet.taxonomy, facet.noun) for facet in FACETS} | {
-    "status": (None, "status")
+# Facet -> its taxonomy; status is a filter without a taxonomy.
+FACET_TAXONOMIES: dict[str, str | None] = {facet.name: facet.taxonomy for facet in FACETS} | {
+    "status": None
+}
+# Facet -> how a sentence names its filter, and one of its values (whole phrases, as Welsh
+# word order and mutation differ from English).
+FILTER_NAMES = {
+    "region": (_l("the region filter"), _l("the ‘%(label)s’ region filter")),
+    "stage": (_l("the stage filter"), _l("the ‘%(label)s’ stage filter")),
+    "support": (
+        _l("the type of support filter"),
+        _l("the ‘%(label)s’ type of support filter"),
+    ),
+    "sector": (_l("the sector filter"), _l("the ‘%(label)s’ sector filter")),
+    "status": (_l("the status filter"), _l("the ‘%(label)s’ status filter")),
 }
 
 
 def filter_description(facet: str, value: str | None = None) -> str:
     """Name a filter in words: the region filter, or the ‘Wales’ region filter."""
-    taxonomy_name, noun = FACET_NAMES[facet]
+    unnamed, named = FILTER_NAMES[facet]
     if value is None:
-        return f"the {noun} filter"
-    label = taxonomy().label(taxonomy_name, value) if taxonomy_name else value
-    return f"the ‘{label}’ {noun} filter"
+        return str(unnamed)
+    taxonomy_name = FACET_TAXONOMIES[facet]
+    label = display_label(taxonomy_name, value) if taxonomy_name else value
+    return str(named) % {"label": label}
+
+
+def display_label(taxonomy_name: str, slug: str) -> str:
+    """A taxonomy slug's label in the page's language."""
+    return i18n.label(taxonomy().terms(taxonomy_name), slug)
 
 
 def facet_terms(
@@ -105,6 +126,7 @@ def init_app(app: Flask) -> None:
         taxonomy=taxonomy,
         filter_description=filter_description,
         facet_terms=facet_terms,
+        display_label=display_label,
         availability=availability,
         way_to_act=way_to_act,
         filter_taxonomies=FILTER_TAXONOMIES,

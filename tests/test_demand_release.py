@@ -34,6 +34,7 @@ SHEETS = {
     "gaps": "Gaps",
     "trend": "Trend",
     "needs": "Needs",
+    "language": "Languages",
 }
 QUESTIONNAIRE = {
     "region": "london",
@@ -177,6 +178,8 @@ def from_rows(table_id: str, rows: list[dict]) -> dict:
         }
     if table_id == "needs":
         return {r["need"]: figure(r["visitor_days"]) for r in rows}
+    if table_id == "language":
+        return {r["language"]: figure(r["visitor_days"]) for r in rows}
     interval = next(name for name in ("week", "month", "quarter") if name in rows[0])
     return {r[interval]: figure(r["visitor_days"]) for r in rows}
 
@@ -206,6 +209,10 @@ def from_page(html: str) -> dict[str, dict]:
     result["needs"] = {
         row["attrs"]["data-need"]: figure(row["cells"][1]["text"])
         for row in tables["questionnaire-needs"][1:]
+    }
+    result["language"] = {
+        row["attrs"]["data-language"]: figure(row["cells"][1]["text"])
+        for row in tables["language-demand"][1:]
     }
     trend = {}
     for row in tables["trend"][1:]:
@@ -237,6 +244,8 @@ def from_workbook(workbook, names: dict[str, dict[str, str]]) -> dict[str, dict]
             }
         elif table_id == "needs":
             result[table_id] = {names["need"][row[0]]: figure(row[1]) for row in body}
+        elif table_id == "language":
+            result[table_id] = {names["language"][row[0]]: figure(row[1]) for row in body}
         else:
             result[table_id] = {names["period"][row[0]]: figure(row[3]) for row in body}
     return result
@@ -244,12 +253,20 @@ def from_workbook(workbook, names: dict[str, dict[str, str]]) -> dict[str, dict]
 
 def names_from(rows_by_table: dict[str, list[dict]]) -> dict[str, dict[str, str]]:
     """What the spreadsheet shows for each key, from the CSV's name columns."""
-    names: dict[str, dict[str, str]] = {"region": {}, "stage": {}, "need": {}, "period": {}}
+    names: dict[str, dict[str, str]] = {
+        "region": {},
+        "stage": {},
+        "need": {},
+        "period": {},
+        "language": {},
+    }
     for row in rows_by_table["region-stage"] + rows_by_table["gaps"]:
         names["region"][row["region_name"]] = row["region"]
         names["stage"][row["stage_name"]] = row["stage"]
     for row in rows_by_table["needs"]:
         names["need"][row["need_name"]] = row["need"]
+    for row in rows_by_table["language"]:
+        names["language"][row["language_name"]] = row["language"]
     for row in rows_by_table["trend"]:
         key = next(row[name] for name in ("week", "month", "quarter") if name in row)
         names["period"][row["period_name"]] = key

@@ -74,3 +74,39 @@ def test_the_results_heading_leaves_the_welsh_word_tying_the_place_out(client):
         client.get("/search?q=cyngor+busnes+ym+Mangor").get_data(as_text=True)
     )
     assert "for ‘cyngor busnes’ in Bangor, Gwynedd" in heading
+
+
+def test_a_listings_welsh_text_is_found_by_its_welsh_words(app, client):
+    from tests.factories import SOURCE, make_listing
+
+    welsh = make_listing(
+        app,
+        name_cy="Rhaglen Gwenyn Mêl Gwledig",
+        summary_cy="Cymorth i wenynwyr sy’n dechrau gwerthu mêl.",
+        description_cy="Mae’r rhaglen yn helpu gwenynwyr ym mhob sir.",
+        sources=[{**SOURCE, "supports": ["name", "name_cy", "summary_cy", "description_cy"]}],
+    )
+    for query in ("gwenynwyr", "Gwenyn Mêl", "sir gwenynwyr"):
+        assert welsh.slug in [r["slug"] for r in api_search(client, q=query)["results"]], query
+    listing = client.get(f"/api/v1/listings/{welsh.slug}").get_json()
+    assert listing["welsh"]["name"] == "Rhaglen Gwenyn Mêl Gwledig"
+    assert listing["welsh"]["eligibility"] is None
+
+
+def test_welsh_text_in_the_catalogue_must_cite_the_page_it_is_from(app):
+    from directory.catalogue.records import normalise_listing, validate_listing
+
+    raw = {
+        "slug": "uncited-welsh", "name": "Uncited", "organisation": "org",
+        "summary": "A summary.", "description": " ".join(["word"] * 40),
+        "support_types": ["advice"], "stages": ["start-up"], "sectors": ["any"],
+        "regions": ["wales"], "website": "https://example.org", "how_to_apply": "Online.",
+        "summary_cy": "Crynodeb.",
+        "sources": [{"url": "https://example.org", "retrieved": "2026-11-30",
+                     "supports": ["name"]}],
+    }  # fmt: skip
+    taxonomy = app.extensions["taxonomy"]
+    problems = validate_listing(raw, normalise_listing(raw), "test", taxonomy, {"org": None})
+    assert [(p.field, p.message[:22]) for p in problems] == [
+        ("summary_cy", "needs a source whose `")
+    ]

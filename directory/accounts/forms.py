@@ -1,5 +1,6 @@
 """Account forms. Every state-changing form is a FlaskForm, so it carries a CSRF token."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, ValidationError
@@ -17,12 +18,17 @@ class EmailForm(FlaskForm):
     """Asks for an email address."""
 
     email = EmailField(
-        "Email address",
+        _l("Email address"),
         validators=[
-            InputRequired("Enter your email address"),
-            Length(max=EMAIL_MAX, message=f"Email address must be {EMAIL_MAX} characters or fewer"),
+            InputRequired(_l("Enter your email address")),
+            Length(
+                max=EMAIL_MAX,
+                message=_l(
+                    "Email address must be %(maximum)s characters or fewer", maximum=EMAIL_MAX
+                ),
+            ),
             Email(
-                "Enter an email address in the correct format, like name@example.com",
+                _l("Enter an email address in the correct format, like name@example.com"),
                 check_deliverability=False,
             ),
         ],
@@ -33,20 +39,22 @@ class LoginForm(EmailForm):
     """Email and password."""
 
     password = PasswordField(
-        "Password",
-        validators=[InputRequired("Enter your password"), Length(max=MAX_LENGTH * 4)],
+        _l("Password"),
+        validators=[InputRequired(_l("Enter your password")), Length(max=MAX_LENGTH * 4)],
     )
 
 
 class NewPasswordMixin:
     """A new password, checked against the policy, typed twice."""
 
-    password = PasswordField("Create a password", validators=[InputRequired("Enter a password")])
+    password = PasswordField(
+        _l("Create a password"), validators=[InputRequired(_l("Enter a password"))]
+    )
     confirm = PasswordField(
-        "Confirm password",
+        _l("Confirm password"),
         validators=[
-            InputRequired("Confirm your password"),
-            EqualTo("password", message="The passwords do not match"),
+            InputRequired(_l("Confirm your password")),
+            EqualTo("password", message=_l("The passwords do not match")),
         ],
     )
 
@@ -74,4 +82,6 @@ class ResetPasswordForm(NewPasswordMixin, FlaskForm):
 class ChangePasswordForm(NewPasswordMixin, FlaskForm):
     """The current password and a new one."""
 
-    current = PasswordField("Current password", validators=[InputRequired("Enter your password")])
+    current = PasswordField(
+        _l("Current password"), validators=[InputRequired(_l("Enter your password"))]
+    )

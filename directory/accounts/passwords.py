@@ -6,6 +6,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask_babel import gettext as _
 
 MIN_LENGTH = 8
 MAX_LENGTH = 128
@@ -26,16 +27,18 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, email: str = "") -> str | None:
     """Why a new password is not acceptable, or None. No composition rules (NIST SP 800-63B)."""
     if len(password) < MIN_LENGTH:
-        return f"Password must be {MIN_LENGTH} characters or more"
+        return _("Password must be %(minimum)s characters or more", minimum=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"Password must be {MAX_LENGTH} characters or fewer"
+        return _("Password must be %(maximum)s characters or fewer", maximum=MAX_LENGTH)
     lowered = password.lower()
     if (
         lowered in common_passwords()
         or lowered == email.lower()
         or (email and lowered == email.lower().split("@")[0])
     ):
-        return "Password is too common or easy to guess: choose another, such as three random words"
+        return _(
+            "Password is too common or easy to guess: choose another, such as three random words"
+        )
     return None
 
 

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
 from flask import current_app, request
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import CursorResult, delete, func, select
 from sqlalchemy.orm import selectinload
@@ -134,12 +135,12 @@ def user_from_token(token: str, purpose: str, max_age: int) -> User:
     try:
         data = _serializer(purpose).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise AccountError("This link has expired. Ask for a new one.") from None
+        raise AccountError(_("This link has expired. Ask for a new one.")) from None
     except BadSignature:
-        raise AccountError("This link is not valid. Ask for a new one.") from None
+        raise AccountError(_("This link is not valid. Ask for a new one.")) from None
     user = db.session.get(User, data.get("user"))
     if user is None or user.session_token != data.get("stamp"):
-        raise AccountError("This link has already been used. Ask for a new one.")
+        raise AccountError(_("This link has already been used. Ask for a new one."))
     return user
 
 
@@ -147,7 +148,7 @@ def pending_registration(token: str) -> User:
     """The unconfirmed registration a confirmation link was sent for."""
     user = user_from_token(token, "confirm", CONFIRM_MAX_AGE)
     if user.confirmed_at is not None:
-        raise AccountError("This link has already been used. Sign in instead.")
+        raise AccountError(_("This link has already been used. Sign in instead."))
     return user
 
 

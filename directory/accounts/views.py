@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from directory.accounts import services
@@ -77,19 +78,40 @@ def _sign_in_limits(view: Callable[P, R]) -> Callable[P, R]:
     return view
 
 
+def link_email(purpose: str, link: str) -> str:
+    """The text of an email carrying a one-time link, in the language of the page that asked
+    for it (the link, built on that page, opens in the same language)."""
+    if purpose == "confirm":
+        return _(
+            "Someone asked to create an account on the Start-up Support Directory with this "
+            "email address.\n\nTo confirm it and create your password, follow this link (it "
+            "works for 3 days):\n\n%(link)s\n\nIf you did not ask for an account, ignore this "
+            "email: nothing happens without this link.",
+            link=link,
+        )
+    return _(
+        "Someone asked to reset the password for your Start-up Support Directory account.\n\n"
+        "Set a new password by following this link (it works for one hour, once):\n\n"
+        "%(link)s\n\nIf this was not you, ignore this email: your password has not changed.",
+        link=link,
+    )
+
+
 def send_link(user: User, purpose: str, subject: str) -> None:
     """Email a signed one-time link (`confirm` or `reset`) to the user's address."""
     link = url_for(f"accounts.{purpose}", token=services.make_token(user, purpose), _external=True)
-    send_email(user.email, subject, render_template(f"accounts/email/{purpose}.txt", link=link))
+    send_email(user.email, subject, link_email(purpose, link))
 
 
 def tell_already_registered(email: str) -> None:
     """Email the owner of an address someone tried to register again."""
     send_email(
         email,
-        "You already have an account",
-        render_template(
-            "accounts/email/already_registered.txt",
+        _("You already have an account"),
+        _(
+            "Someone tried to create an account on the Start-up Support Directory with this "
+            "email address,\nwhich already has one.\n\nSign in: %(login)s\nForgotten your "
+            "password? %(reset)s\n\nIf this was not you, you can ignore this email.",
             login=url_for("accounts.login", _external=True),
             reset=url_for("accounts.forgotten", _external=True),
         ),
@@ -111,7 +133,7 @@ def register() -> ResponseReturnValue:
         user, pending = services.register(required_text(form.email))
         # Sent only once the commit succeeds, so a link never names an account that is not there.
         if pending:
-            after_commit(partial(send_link, user, "confirm", "Confirm your email address"))
+            after_commit(partial(send_link, user, "confirm", _("Confirm your email address")))
         else:
             # Tell the owner of the address, not the person at the keyboard.
             after_commit(partial(tell_already_registered, user.email))
@@ -133,7 +155,7 @@ def confirm(token: str) -> ResponseReturnValue:
         services.complete_registration(user, required_text(form.password))
         commit()
         start_session(user)
-        flash("Your email address is confirmed and you are signed in.")
+        flash(_("Your email address is confirmed and you are signed in."))
         return redirect(url_for("manage.index"))
     return render_template("accounts/create_password.html", form=form, email=user.email)
 
@@ -151,7 +173,7 @@ def login() -> ResponseReturnValue:
             start_session(user)
             return redirect(safe_next(next_url, url_for("manage.index")))
         # WTForms makes errors a list once a form is validated; its stubs only say Sequence.
-        form.password.errors.append("Enter a correct email address and password")  # type: ignore[attr-defined]
+        form.password.errors.append(_("Enter a correct email address and password"))  # type: ignore[attr-defined]
     return render_template("accounts/login.html", form=form, next_url=next_url)
 
 
@@ -163,7 +185,7 @@ def logout() -> ResponseReturnValue:
     commit()
     logout_user()
     session.clear()
-    flash("You have signed out.")
+    flash(_("You have signed out."))
     return redirect(url_for("main.index"))
 
 
@@ -175,12 +197,12 @@ def change_password() -> ResponseReturnValue:
     if form.validate_on_submit():
         if not verify_password(current_user.password_hash, required_text(form.current)):
             # A list once validated, as at sign-in; the stubs only say Sequence.
-            form.current.errors.append("Your current password is not right")  # type: ignore[attr-defined]
+            form.current.errors.append(_("Your current password is not right"))  # type: ignore[attr-defined]
         else:
             services.set_password(current_user, required_text(form.password))
             commit()
             start_session(current_user)
-            flash("Your password has been changed. Other devices have been signed out.")
+            flash(_("Your password has been changed. Other devices have been signed out."))
             return redirect(url_for("manage.index"))
     return render_template("accounts/change_password.html", form=form)
 
@@ -193,7 +215,7 @@ def forgotten() -> ResponseReturnValue:
     if form.validate_on_submit():
         user = services.find_user(required_text(form.email))
         if user is not None and user.is_active:
-            send_link(user, "reset", "Reset your password")
+            send_link(user, "reset", _("Reset your password"))
         return render_template("accounts/check_email.html", email=form.email.data, reset=True)
     return render_template("accounts/forgotten.html", form=form)
 
@@ -209,6 +231,6 @@ def reset(token: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         services.set_password(user, required_text(form.password))
         commit()
-        flash("Your password has been reset. Sign in with your new password.")
+        flash(_("Your password has been reset. Sign in with your new password."))
         return redirect(url_for("accounts.login"))
     return render_template("accounts/reset.html", form=form)

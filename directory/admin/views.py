@@ -4,6 +4,8 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -29,7 +31,7 @@ def require_admin() -> None:
 class ImportForm(FlaskForm):
     """A catalogue CSV file to upload."""
 
-    file = FileField("Catalogue CSV file", validators=[FileRequired("Choose a CSV file")])
+    file = FileField(_l("Catalogue CSV file"), validators=[FileRequired(_l("Choose a CSV file"))])
 
 
 @blueprint.get("/users")
@@ -54,11 +56,11 @@ def set_roles(user_id: int) -> ResponseReturnValue:
         abort(400)
     chosen = {role for role in request.form.getlist("roles") if role in ROLES}
     if user.id == current_user.id and "admin" not in chosen:
-        flash("You cannot remove your own admin role.")
+        flash(_("You cannot remove your own admin role."))
         return redirect(url_for("admin.users"))
     accounts.set_roles(user, chosen)
     commit()
-    flash(f"Roles for {user.email} saved.")
+    flash(_("Roles for %(email)s saved.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -69,7 +71,7 @@ def user_action(user_id: int, action: str) -> ResponseReturnValue:
     if action not in ("deactivate", "reactivate", "end-sessions"):
         abort(404)
     if user.id == current_user.id and action == "deactivate":
-        flash("You cannot deactivate yourself.")
+        flash(_("You cannot deactivate yourself."))
         return redirect(url_for("admin.users"))
     if action == "deactivate":
         accounts.deactivate(user)
@@ -78,7 +80,7 @@ def user_action(user_id: int, action: str) -> ResponseReturnValue:
     else:
         accounts.end_sessions(user)
     commit()
-    flash(f"{user.email}: done.")
+    flash(_("%(email)s: done.", email=user.email))
     return redirect(url_for("admin.users"))
 
 
@@ -114,14 +116,18 @@ def import_catalogue() -> ResponseReturnValue:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         return render_template(
-            "admin/catalogue.html", form=form, problems=["line 1, file: is not UTF-8 text"]
+            "admin/catalogue.html", form=form, problems=[_("line 1, file: is not UTF-8 text")]
         ), 400
     report, problems = import_catalogue_csv(text, current_user)
     if report is None:
         return render_template("admin/catalogue.html", form=form, problems=problems), 400
     commit()
     flash(
-        f"Imported: listings {report.listings.created} created, {report.listings.updated} "
-        f"updated, {report.listings.unchanged} unchanged."
+        _(
+            "Imported: listings %(created)s created, %(updated)s updated, %(unchanged)s unchanged.",
+            created=report.listings.created,
+            updated=report.listings.updated,
+            unchanged=report.listings.unchanged,
+        )
     )
     return redirect(url_for("admin.catalogue"))

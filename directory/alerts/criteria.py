@@ -1,5 +1,8 @@
 """What an alert watches: a search's or questionnaire's query string, kept scrubbed and canonical,
-turned back into the search index's requests, the facets it asks for, and reasons for a match."""
+turned back into the search index's requests, the facets it asks for, and reasons for a match.
+
+Descriptions and reasons are written in the current language: the page's, or the alert's when
+its emails are written (inside flask_babel.force_locale)."""
 
 from __future__ import annotations
 
@@ -9,11 +12,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from directory.alerts.models import KINDS
 from directory.catalogue.models import Listing
 from directory.demand.scrub import scrub_query
+from directory.i18n import label as term_label
 from directory.questionnaire.answers import Answers, first_unanswered, parse_answers
 from directory.questionnaire.questions import Option
 from directory.questionnaire.results import (
@@ -68,11 +73,16 @@ def taxonomy() -> Taxonomy:
     return current_app.extensions["taxonomy"]
 
 
+def _label(terms_of: Taxonomy, name: str, slug: str) -> str:
+    """A taxonomy slug's label in the current language."""
+    return term_label(terms_of.terms(name), slug)
+
+
 def canonical(kind: str, args: MultiDict[str, str]) -> str:
     """The query string an alert keeps: known parameters only, personal data scrubbed, in a
     fixed order, with no page or sort. Raises CriteriaError when it cannot be watched."""
     if kind not in KINDS:
-        raise CriteriaError("That is not a search we can send alerts for")
+        raise CriteriaError(_("That is not a search we can send alerts for"))
     if kind == "search":
         params, _errors = parse_search_args(args, taxonomy())  # bad values are dropped
         # Scrubbing keeps the words and a postcode's district; an email or phone number goes.
@@ -87,7 +97,7 @@ def canonical(kind: str, args: MultiDict[str, str]) -> str:
     questionnaire = current_app.extensions["questionnaire"]
     answers, problems = parse_answers(args, questionnaire)
     if problems or first_unanswered(questionnaire, answers) is not None:
-        raise CriteriaError("Answer every question before asking for alerts")
+        raise CriteriaError(_("Answer every question before asking for alerts"))
     values = answers.query_args(questionnaire)
     if values.get("place"):
         values["place"] = [_scrub_place(values["place"][0])]
@@ -137,22 +147,34 @@ def _describe_search(
     terms_of = taxonomy()
     lines = []
     if params.text:
-        lines.append(f"Search: {params.text}")
+        lines.append(_("Search: %(words)s", words=params.text))
     if params.near:
-        lines.append(f"Near: {params.near} (within {params.radius_km} km)")
+        lines.append(
+            _("Near: %(place)s (within %(radius)s km)", place=params.near, radius=params.radius_km)
+        )
     elif place:
-        lines.append(f"Place: {place}")
+        lines.append(_("Place: %(place)s", place=place))
     names = {"support": "support_types", "stage": "stages", "sector": "sectors",
              "region": "regions"}  # fmt: skip
-    headings = {"support": "Support", "stage": "Stage", "sector": "Sector", "region": "Region"}
     for facet in ("support", "stage", "sector", "region"):
         chosen = terms.get(facet) or ()
         if chosen:
-            labels = ", ".join(terms_of.label(names[facet], value) for value in chosen)
-            lines.append(f"{headings[facet]}: {labels}")
+            labels = ", ".join(_label(terms_of, names[facet], value) for value in chosen)
+            lines.append(_facet_line(facet, labels))
     if params.open_now:
-        lines.append("Open now")
-    return lines or ["Any new support"]
+        lines.append(_("Open now"))
+    return lines or [_("Any new support")]
+
+
+def _facet_line(facet: str, labels: str) -> str:
+    """One line of a description: a facet's heading and the labels chosen for it."""
+    if facet == "support":
+        return _("Support: %(labels)s", labels=labels)
+    if facet == "stage":
+        return _("Stage: %(labels)s", labels=labels)
+    if facet == "sector":
+        return _("Sector: %(labels)s", labels=labels)
+    return _("Region: %(labels)s", labels=labels)
 
 
 def search_reasons(
@@ -162,25 +184,27 @@ def search_reasons(
     reasons = []
     offered = [t.slug for t in listing.support_types if t.slug in terms.get("support", ())]
     if offered:
-        labels = ", ".join(terms_of.label("support_types", slug) for slug in offered)
-        reasons.append(f"Offers the help you need: {labels}")
+        labels = ", ".join(_label(terms_of, "support_types", slug) for slug in offered)
+        reasons.append(_("Offers the help you need: %(labels)s", labels=labels))
     stages = [s.slug for s in listing.stages if s.slug in terms.get("stage", ())]
     if stages:
-        reasons.append(f"For your stage: {terms_of.label('stages', stages[0])}")
+        reasons.append(_("For your stage: %(stage)s", stage=_label(terms_of, "stages", stages[0])))
     if listing.uk_wide:
-        reasons.append("Available anywhere in the UK")
+        reasons.append(_("Available anywhere in the UK"))
     else:
         served = [r.slug for r in listing.regions if r.slug in terms.get("region", ())]
         if served:
-            reasons.append(f"Serves {terms_of.label('regions', served[0])}")
+            reasons.append(_("Serves %(region)s", region=_label(terms_of, "regions", served[0])))
     sectors = [s.slug for s in listing.sectors]
     chosen = [s for s in sectors if s in terms.get("sector", ())]
     if chosen:
-        reasons.append(f"Specialises in {terms_of.label('sectors', chosen[0])}")
+        reasons.append(
+            _("Specialises in %(sector)s", sector=_label(terms_of, "sectors", chosen[0]))
+        )
     elif terms.get("sector") and ANY_SECTOR in sectors:
-        reasons.append("Open to businesses in any sector")
+        reasons.append(_("Open to businesses in any sector"))
     if words:
-        reasons.append(f"Matches your words: {words}")
+        reasons.append(_("Matches your words: %(words)s", words=words))
     return reasons
 
 
@@ -189,7 +213,7 @@ def _check_criteria(query: str, args: MultiDict[str, str]) -> Criteria:
     questionnaire = current_app.extensions["questionnaire"]
     answers, problems = parse_answers(args, questionnaire)
     if problems or first_unanswered(questionnaire, answers) is not None:
-        raise CriteriaError("These answers no longer fit the questionnaire")
+        raise CriteriaError(_("These answers no longer fit the questionnaire"))
     try:
         profile = profile_for(questionnaire, answers)
     except PlaceProblem as problem:
@@ -226,12 +250,12 @@ def _explainer(
 def _describe_answers(answers: Answers, profile: Profile) -> list[str]:
     """The answers in words, one line per question that matters for matching."""
     terms_of = taxonomy()
-    lines = [f"Stage: {terms_of.label('stages', profile.stage)}"]
-    lines.append("Needs: " + ", ".join(need.label for need in profile.needs))
+    lines = [_facet_line("stage", _label(terms_of, "stages", profile.stage))]
+    lines.append(_("Needs: %(needs)s", needs=", ".join(need.label for need in profile.needs)))
     if profile.place.label:
-        lines.append(f"Place: {profile.place.label}")
+        lines.append(_("Place: %(place)s", place=profile.place.label))
     elif profile.place.region:
-        lines.append(f"Region: {terms_of.label('regions', profile.place.region)}")
+        lines.append(_facet_line("region", _label(terms_of, "regions", profile.place.region)))
     if profile.sector:
-        lines.append(f"Sector: {terms_of.label('sectors', profile.sector)}")
+        lines.append(_facet_line("sector", _label(terms_of, "sectors", profile.sector)))
     return lines

@@ -1,6 +1,7 @@
 """What a digest holds: listings newly listed, opening, or closing within 14 days that meet an
 alert's search, each with why it fits. Matching is batched: the listings that changed in the
-window are read once, and each distinct search asks the index once which of them it meets."""
+window are read once, and each distinct search asks the index once which of them it meets.
+Reasons are written in the alert's language (worked out once per search and language)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import and_, or_
 from sqlalchemy.orm import selectinload
 
@@ -16,6 +18,7 @@ from directory.alerts.criteria import Criteria, CriteriaError, criteria_for
 from directory.catalogue.models import Listing
 from directory.clock import as_utc
 from directory.extensions import db
+from directory.i18n import ENGLISH, LANGUAGES
 from directory.search.indexing import public_listings_query
 from directory.states import ListingStatus
 
@@ -39,6 +42,14 @@ class Watcher(Protocol):
     def confirmed_at(self) -> datetime | None: ...
     @property
     def created_at(self) -> datetime: ...
+    @property
+    def language(self) -> str: ...
+
+
+def language_of(alert: Watcher) -> str:
+    """The language an alert's digest is written in (English when a row does not say)."""
+    language = getattr(alert, "language", None)
+    return language if language in LANGUAGES else ENGLISH
 
 
 def window_start(alert: Watcher) -> datetime:
@@ -96,8 +107,9 @@ class Matcher:
         self.by_id = {str(listing.id): listing for listing in changes_since(since, now)}
         self._criteria: dict[tuple[str, str], Criteria | None] = {}
         self._matched: dict[tuple[str, str], list[tuple[int, str]]] = {}
-        # Why a listing fits one watch of a search: the same for every alert with that search.
-        self._reasons: dict[tuple[str, str, int, str], list[str]] = {}
+        # Why a listing fits one watch of a search: the same for every alert with that search
+        # and language.
+        self._reasons: dict[tuple[str, str, int, str, str], list[str]] = {}
 
     def criteria(self, alert: Watcher) -> Criteria | None:
         """The alert's search read back (once per distinct search); None if it cannot be."""
@@ -130,12 +142,15 @@ class Matcher:
         for (key, position), ids in zip(pending, answers, strict=True):
             self._matched[key].extend((position, listing_id) for listing_id in ids)
 
-    def _reasons_for(self, criteria: Criteria, position: int, listing_id: str) -> list[str]:
-        """Why a changed listing fits one watch of a search, worked out once."""
-        key = (criteria.kind, criteria.query, position, listing_id)
+    def _reasons_for(
+        self, criteria: Criteria, position: int, listing_id: str, language: str = ENGLISH
+    ) -> list[str]:
+        """Why a changed listing fits one watch of a search, in a language, worked out once."""
+        key = (criteria.kind, criteria.query, position, listing_id, language)
         if key not in self._reasons:
             listing = self.by_id[listing_id]
-            self._reasons[key] = criteria.watches[position].reasons(listing)
+            with force_locale(language):
+                self._reasons[key] = criteria.watches[position].reasons(listing)
         return self._reasons[key]
 
     def items(self, alert: Watcher) -> list[dict]:
@@ -144,6 +159,7 @@ class Matcher:
         if criteria is None or not self.by_id:
             return []
         since = window_start(alert)
+        language = language_of(alert)
         items: dict[str, dict] = {}
         for position, listing_id in self._matched.get((alert.kind, alert.query), []):
             if listing_id in items:
@@ -161,7 +177,7 @@ class Matcher:
                 "kind": kind,
                 "opens_on": listing.opens_on.isoformat() if listing.opens_on else None,
                 "deadline": listing.deadline.isoformat() if listing.deadline else None,
-                "reasons": self._reasons_for(criteria, position, listing_id),
+                "reasons": self._reasons_for(criteria, position, listing_id, language),
             }
         order = {NEW: 0, OPENS: 1, CLOSING: 2}
         ordered = sorted(

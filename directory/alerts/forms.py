@@ -1,5 +1,6 @@
 """The alert form: an address and how often. The search itself travels in hidden fields."""
 
+from flask_babel import lazy_gettext as _l
 from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3; stubs are 3.2
     HiddenField,
     RadioField,
@@ -15,13 +16,13 @@ class AlertForm(EmailForm):
     """Ask for email alerts about a search or a questionnaire's answers."""
 
     frequency = RadioField(
-        "How often should we email you?",
+        _l("How often should we email you?"),
         choices=[
-            SelectChoice("daily", "Daily, when there is something new"),
-            SelectChoice("weekly", "Weekly, when there is something new"),
+            SelectChoice("daily", _l("Daily, when there is something new")),
+            SelectChoice("weekly", _l("Weekly, when there is something new")),
         ],
         default="weekly",
-        validators=[InputRequired("Choose how often we should email you"), AnyOf(FREQUENCIES)],
+        validators=[InputRequired(_l("Choose how often we should email you")), AnyOf(FREQUENCIES)],
     )
     kind = HiddenField(validators=[AnyOf(KINDS)])
     query = HiddenField()

@@ -61,6 +61,8 @@ class Alert(Model):
     # Changes up to this time have been considered for a digest.
     covered_until: Mapped[datetime | None]
     synthetic: Mapped[bool] = mapped_column(default=False)
+    # The language it was made in ("en" or "cy"): its emails are written in it.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
     subscriber: Mapped[Subscriber] = relationship(back_populates="alerts")
     # Deleted with the alert by the ORM too: SQLite does not enforce the foreign keys' cascade.

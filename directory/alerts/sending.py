@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import render_template, url_for
+from flask_babel import force_locale, ngettext
 from sqlalchemy import Select, and_, exists, func, insert, select, update
 from sqlalchemy.orm import selectinload
 
@@ -28,6 +29,7 @@ from directory.alerts.digests import Matcher
 from directory.alerts.models import Alert, AlertDelivery
 from directory.clock import as_utc, utcnow
 from directory.extensions import db
+from directory.i18n import WELSH
 from directory.mail import MailNotSent, send_email
 from directory.presentation import iso_date
 
@@ -96,7 +98,7 @@ def plan(
     matcher = Matcher(now, as_utc(oldest) if oldest else now)
     due_rows = due_alerts_query(frequency, period).with_only_columns(
         Alert.id, Alert.kind, Alert.query, Alert.covered_until, Alert.confirmed_at,
-        Alert.created_at,
+        Alert.created_at, Alert.language,
     )  # fmt: skip
     last_id = 0
     while True:
@@ -135,7 +137,7 @@ def send_pending(
         .where(AlertDelivery.status == "pending", AlertDelivery.next_attempt_at <= now)
         .order_by(AlertDelivery.id)
     )
-    described: dict[tuple[str, str], tuple[list[str], str]] = {}
+    described: dict[tuple[str, str, str], tuple[list[str], str]] = {}
     for delivery_id in list(db.session.scalars(query)):
         delivery = db.session.get(AlertDelivery, delivery_id)
         if delivery is None or delivery.status != "pending":
@@ -186,7 +188,7 @@ def _retry_later(delivery: AlertDelivery, error: str, now: datetime, report: Sen
 
 
 def _described(kind: str, query: str) -> tuple[list[str], str]:
-    """A search in words and its results page's address."""
+    """A search in words and its results page's address (in the current language)."""
     try:
         criteria = criteria_for(kind, query)
         return criteria.description, criteria.results_url
@@ -197,15 +199,27 @@ def _described(kind: str, query: str) -> tuple[list[str], str]:
 def send_digest(
     alert: Alert,
     delivery: AlertDelivery,
-    described: dict[tuple[str, str], tuple[list[str], str]] | None = None,
+    described: dict[tuple[str, str, str], tuple[list[str], str]] | None = None,
 ) -> None:
-    """Build and send one digest email (its text and HTML), with one-click unsubscribe.
+    """Build and send one digest email (its text and HTML), with one-click unsubscribe, in the
+    alert's language: its words, dates and links (which carry `lang=cy` for Welsh).
 
     `described` keeps searches already put in words during a run (alerts often share one)."""
-    described = {} if described is None else described
-    key = (alert.kind, alert.query)
+    language = services.language_of(alert)
+    with force_locale(language):
+        _send_digest(alert, delivery, language, {} if described is None else described)
+
+
+def _send_digest(
+    alert: Alert,
+    delivery: AlertDelivery,
+    language: str,
+    described: dict[tuple[str, str, str], tuple[list[str], str]],
+) -> None:
+    """send_digest, in the alert's language."""
+    key = (alert.kind, alert.query, language)
     if key not in described:
-        described[key] = _described(*key)
+        described[key] = _described(alert.kind, alert.query)
     description, results_url = described[key]
     unsubscribe = url_for(
         "alerts.unsubscribe", token=services.alert_token(alert, "unsubscribe"), _external=True
@@ -228,13 +242,21 @@ def send_digest(
             "alerts.manage", token=services.subscriber_token(alert.subscriber), _external=True
         ),
     }
-    count = len(delivery.items)
-    subject = f"{count} update{'s' if count != 1 else ''} for your support alert"
+    subject = ngettext(
+        "%(num)d update for your support alert",
+        "%(num)d updates for your support alert",
+        len(delivery.items),
+    )
     send_email(
         alert.subscriber.email,
         subject,
         render_template("alerts/email/digest.txt", **context),
-        html=render_template("alerts/email/digest.html", subject=subject, **context),
+        html=render_template(
+            "alerts/email/digest.html",
+            subject=subject,
+            email_lang="cy" if language == WELSH else "en",
+            **context,
+        ),
         headers={
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
+from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import delete, exists, func, select
 
@@ -15,6 +16,7 @@ from directory.alerts.criteria import Criteria, criteria_for
 from directory.alerts.models import Alert, AlertDelivery, AlertTerm, Subscriber
 from directory.clock import utcnow
 from directory.extensions import db
+from directory.i18n import ENGLISH, LANGUAGES
 
 CONFIRM_MAX_AGE = timedelta(days=7)
 # Unconfirmed alerts are deleted after the confirmation link expires.
@@ -25,6 +27,11 @@ UNUSED_KEPT = timedelta(days=396)  # 13 months
 
 class LinkProblem(Exception):
     """A link that is broken, expired, or for an alert that no longer exists."""
+
+
+def language_of(alert: Alert) -> str:
+    """The language an alert's emails are written in ("en" or "cy")."""
+    return alert.language if alert.language in LANGUAGES else ENGLISH
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -47,12 +54,12 @@ def alert_from_token(token: str, purpose: str, max_age: timedelta | None = None)
     try:
         data = _serializer(purpose).loads(token, max_age=seconds)
     except SignatureExpired as error:
-        raise LinkProblem("This link has expired. Ask for the alert again.") from error
+        raise LinkProblem(_("This link has expired. Ask for the alert again.")) from error
     except BadSignature as error:
-        raise LinkProblem("This link is not valid. Check you copied all of it.") from error
+        raise LinkProblem(_("This link is not valid. Check you copied all of it.")) from error
     alert = db.session.get(Alert, data.get("alert")) if isinstance(data, dict) else None
     if alert is None or alert.key != data.get("key"):
-        raise LinkProblem("This alert no longer exists: it may have been deleted already.")
+        raise LinkProblem(_("This alert no longer exists: it may have been deleted already."))
     return alert
 
 
@@ -61,12 +68,12 @@ def subscriber_from_token(token: str) -> Subscriber:
     try:
         data = _serializer("manage").loads(token)
     except BadSignature as error:
-        raise LinkProblem("This link is not valid. Check you copied all of it.") from error
+        raise LinkProblem(_("This link is not valid. Check you copied all of it.")) from error
     subscriber = (
         db.session.get(Subscriber, data.get("subscriber")) if isinstance(data, dict) else None
     )
     if subscriber is None or subscriber.key != data.get("key"):
-        raise LinkProblem("We hold no alerts for this link: they may have been deleted already.")
+        raise LinkProblem(_("We hold no alerts for this link: they may have been deleted already."))
     return subscriber
 
 
@@ -78,12 +85,17 @@ class Subscription:
     needs_confirming: bool
 
 
-def subscribe(email: str, kind: str, query: str, frequency: str) -> Subscription:
+def subscribe(
+    email: str, kind: str, query: str, frequency: str, language: str = ENGLISH
+) -> Subscription:
     """Record an unconfirmed alert for an address (or find the same one), ready to confirm.
 
+    `language` is the page's ("en" or "cy"): the alert's emails are written in it (asking
+    again before confirming changes it, as it changes the frequency).
     The caller answers the same whichever happened, so nobody can learn from the page
     whether an address has alerts.
     """
+    language = language if language in LANGUAGES else ENGLISH
     address = normalise_email(email)
     subscriber = db.session.scalars(select(Subscriber).where(Subscriber.email == address)).first()
     if subscriber is None:
@@ -96,12 +108,15 @@ def subscribe(email: str, kind: str, query: str, frequency: str) -> Subscription
         )
     ).first()
     if alert is None:
-        alert = Alert(subscriber=subscriber, kind=kind, query=query, frequency=frequency)
+        alert = Alert(
+            subscriber=subscriber, kind=kind, query=query, frequency=frequency, language=language
+        )
         db.session.add(alert)
         db.session.flush()
         return Subscription(alert, True)
     if alert.confirmed_at is None:
         alert.frequency = frequency
+        alert.language = language
         return Subscription(alert, True)
     return Subscription(alert, False)
 

@@ -1,4 +1,8 @@
-"""/alerts/: ask for an alert, confirm it, stop it, and see every alert an address has."""
+"""/alerts/: ask for an alert, confirm it, stop it, and see every alert an address has.
+
+An alert keeps the language it was asked for in (`?lang=cy` gives Welsh): its confirmation
+email and its digests are written in it, with links that keep it.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from directory.accounts.forms import EmptyForm
@@ -20,6 +26,8 @@ from directory.alerts.waiting import waiting_by_region_support
 from directory.demand.recording import draft_for_request, record
 from directory.demand.visitors import network_of
 from directory.extensions import csrf, limiter
+from directory.i18n import PARAMETER as LANGUAGE
+from directory.i18n import current_language
 from directory.inputs import required_text
 from directory.mail import send_email
 from directory.transactions import after_commit, commit
@@ -49,7 +57,9 @@ def _asked_for() -> Criteria:
     """The search to watch: from the page's query string, or the form's hidden fields."""
     if request.method == "GET":
         kind = request.args.get("kind", "search")
-        args = MultiDict([(k, v) for k, v in request.args.items(multi=True) if k != "kind"])
+        args = MultiDict(
+            [(k, v) for k, v in request.args.items(multi=True) if k not in ("kind", LANGUAGE)]
+        )
     else:
         kind = request.form.get("kind") or "search"
         args = MultiDict(parse_qsl(request.form.get("query", "")))
@@ -75,7 +85,9 @@ def new() -> ResponseReturnValue:
         form.kind.data, form.query.data = criteria.kind, criteria.query
     if form.validate_on_submit():
         email = normalise_email(required_text(form.email))
-        subscription = services.subscribe(email, criteria.kind, criteria.query, form.frequency.data)
+        subscription = services.subscribe(
+            email, criteria.kind, criteria.query, form.frequency.data, current_language()
+        )
         after_commit(partial(_tell_address, subscription, email, criteria.description))
         commit()
         return render_template("alerts/check_email.html", email=email), 200, NO_STORE
@@ -83,20 +95,28 @@ def new() -> ResponseReturnValue:
 
 
 def _tell_address(subscription: services.Subscription, email: str, description: list[str]) -> None:
-    """Email the address: a link to confirm, or word that it already has this alert."""
+    """Email the address, in the alert's language: a link to confirm, or word that it already
+    has this alert (`description`, the search in the page's words, is put in that language)."""
     alert = subscription.alert
-    if subscription.needs_confirming:
-        link = url_for(
-            "alerts.confirm", token=services.alert_token(alert, "confirm"), _external=True
-        )
-        body = render_template("alerts/email/confirm.txt", link=link, description=description)
-        send_email(email, "Confirm your support alert", body)
-    else:
-        manage = url_for(
-            "alerts.manage", token=services.subscriber_token(alert.subscriber), _external=True
-        )
-        body = render_template("alerts/email/already.txt", manage=manage, description=description)
-        send_email(email, "You already have this support alert", body)
+    page_language = current_language()
+    language = services.language_of(alert)
+    with force_locale(language):
+        if language != page_language:
+            description = criteria_description(alert)
+        if subscription.needs_confirming:
+            link = url_for(
+                "alerts.confirm", token=services.alert_token(alert, "confirm"), _external=True
+            )
+            body = render_template("alerts/email/confirm.txt", link=link, description=description)
+            send_email(email, _("Confirm your support alert"), body)
+        else:
+            manage = url_for(
+                "alerts.manage", token=services.subscriber_token(alert.subscriber), _external=True
+            )
+            body = render_template(
+                "alerts/email/already.txt", manage=manage, description=description
+            )
+            send_email(email, _("You already have this support alert"), body)
 
 
 @blueprint.get("/confirm/<token>")
@@ -165,7 +185,7 @@ def criteria_description(alert: Alert) -> list[str]:
     try:
         return criteria_for(alert.kind, alert.query).description
     except CriteriaError:
-        return ["A search that no longer matches our questions"]
+        return [_("A search that no longer matches our questions")]
 
 
 @blueprint.route("/manage/<token>", methods=["GET", "POST"])

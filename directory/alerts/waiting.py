@@ -20,6 +20,7 @@ from directory.alerts.models import Alert, AlertTerm
 from directory.catalogue.models import Listing, listing_region, listing_support_type
 from directory.demand import disclosure
 from directory.extensions import db
+from directory.i18n import label as term_label
 from directory.states import ListingStatus, ModerationState
 from directory.taxonomy import Taxonomy
 
@@ -94,9 +95,9 @@ def waiting_by_region_support(taxonomy: Taxonomy) -> list[WaitingCell]:
         cells.append(
             WaitingCell(
                 region,
-                taxonomy.label("regions", region),
+                term_label(taxonomy.terms("regions"), region),
                 support,
-                taxonomy.label("support_types", support),
+                term_label(taxonomy.terms("support_types"), support),
                 released,
                 supply.get((region, support), 0),
             )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from directory.catalogue.records import WELSH_LISTING_FIELDS
 from directory.inputs import MAX_QUERY_VALUE_CHARS, MAX_VALUES_PER_PARAMETER
 from directory.search.params import MAX_NEAR_CHARS, MAX_PER_PAGE, MAX_QUERY_CHARS, STATUSES
 from directory.taxonomy import FILTER_TAXONOMIES, Taxonomy
@@ -219,10 +220,18 @@ def _v1_paths(taxonomy: Taxonomy) -> dict[str, Any]:
                     query("from", {"type": "string", "format": "date"}, "First day."),
                     query("to", {"type": "string", "format": "date"}, "Last day."),
                     query(
-                        "group_by", {"type": "string"}, "Comma-separated dimensions to group by."
+                        "group_by",
+                        {"type": "string"},
+                        "Comma-separated dimensions to group by (region, stage, support, sector, "
+                        "language).",
                     ),  # fmt: skip
                     query("region", {"type": "string"}, "Only this region's demand."),
                     query("support", {"type": "string"}, "Only demand for this type of support."),
+                    query(
+                        "language",
+                        {"type": "string", "enum": ["", "en", "cy"]},
+                        "Only searches made in this interface language (cy: Welsh).",
+                    ),  # fmt: skip
                     query(
                         "period",
                         {"type": "string", "enum": ["", "week", "month", "quarter"]},
@@ -547,6 +556,7 @@ def _schemas(taxonomy: Taxonomy) -> dict[str, Any]:
                     "properties": {
                         "slug": {"type": "string"},
                         "name": {"type": "string"},
+                        "name_cy": NULLABLE_STRING,
                         "website": NULLABLE_STRING,
                         "url": {"type": "string", "format": "uri"},
                     },
@@ -575,6 +585,13 @@ def _schemas(taxonomy: Taxonomy) -> dict[str, Any]:
                 "closed_on": NULLABLE_DATE,
                 "last_checked_on": NULLABLE_DATE,
                 "last_checked_how": NULLABLE_STRING,
+                "welsh": {
+                    "type": "object",
+                    "description": "The listing's own text in Welsh, where it has some.",
+                    "properties": {
+                        field.removesuffix("_cy"): NULLABLE_STRING for field in WELSH_LISTING_FIELDS
+                    },
+                },
                 "sources": {
                     "type": "array",
                     "items": {

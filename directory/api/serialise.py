@@ -6,6 +6,7 @@ from typing import Any
 from flask import url_for
 
 from directory.catalogue.models import Listing
+from directory.catalogue.records import WELSH_LISTING_FIELDS
 from directory.search.cards import listing_summary
 from directory.search.service import Result, SearchOutcome
 from directory.taxonomy import TAXONOMY_NAMES, Taxonomy
@@ -54,6 +55,7 @@ def listing_detail(listing: Listing) -> dict[str, Any]:
         "organisation": {
             "slug": listing.organisation.slug,
             "name": listing.organisation.name,
+            "name_cy": listing.organisation.name_cy,
             "website": listing.organisation.website,
             "url": url_for("catalogue.organisation", slug=listing.organisation.slug,
                            _external=True),
@@ -95,6 +97,9 @@ def listing_detail(listing: Listing) -> dict[str, Any]:
         "closed_on": listing.closed_on.isoformat() if listing.closed_on else None,
         "last_checked_on": listing.last_checked_on.isoformat() if listing.last_checked_on else None,
         "last_checked_how": listing.last_checked_how,
+        # The listing's own Welsh text, where it has some (null where it has none).
+        "welsh": {field.removesuffix("_cy"): getattr(listing, field)
+                  for field in WELSH_LISTING_FIELDS},
         "sources": listing.sources,
         "updated_at": listing.updated_at.isoformat() if listing.updated_at else None,
     }  # fmt: skip

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +20,7 @@ from directory.catalogue.records import (
     DATE_FIELDS,
     LIST_FIELDS,
     ORGANISATION_FIELDS,
+    WELSH_LISTING_FIELDS,
     ListingRecord,
     OrganisationRecord,
     Record,
@@ -66,6 +68,7 @@ COLUMNS = [
     "next_round",
     "status",
     "closed_on",
+    *WELSH_LISTING_FIELDS,
     "moderation_state",
     "sources",
 ]
@@ -147,20 +150,28 @@ def parse_catalogue_csv(
         rows = list(reader)
     except csv.Error as error:
         # A cell over the csv module's size limit, or a NUL byte, names its line.
-        return Catalogue({}, {}), {}, [f"line {reader.line_num}, file: {error}"]
+        return Catalogue({}, {}), {}, [_problem(reader.line_num, "file", str(error))]
     repeated = sorted({column for column in header if header.count(column) > 1})
     if repeated:
-        return Catalogue({}, {}), {}, [f"line 1, header: repeats {', '.join(repeated)}"]
+        return (
+            Catalogue({}, {}),
+            {},
+            [_("line 1, header: repeats %(columns)s", columns=", ".join(repeated))],
+        )
     missing = [column for column in COLUMNS if column not in header]
     if missing:
-        return Catalogue({}, {}), {}, [f"line 1, header: missing column(s) {', '.join(missing)}"]
+        return (
+            Catalogue({}, {}),
+            {},
+            [_("line 1, header: missing column(s) %(columns)s", columns=", ".join(missing))],
+        )
     organisations: dict[str, OrganisationRecord] = {}
     listings: dict[str, ListingRecord] = {}
     states: dict[str, str] = {}
     raw_listings: list[tuple[int, Record]] = []
     for line, row in enumerate(rows, start=2):
         if None in row:
-            problems.append(f"line {line}, row: has more cells than the header")
+            problems.append(_("line %(line)s, row: has more cells than the header", line=line))
             continue
         values = {key: unescape_cell(value or "").strip() for key, value in row.items()}
         organisation = normalise_organisation(
@@ -175,22 +186,35 @@ def parse_catalogue_csv(
             }
         )
         for problem in validate_organisation(organisation, f"line {line}", require_sources=False):
-            problems.append(f"line {line}, organisation_{problem.field}: {problem.message}")
+            problems.append(_problem(line, f"organisation_{problem.field}", problem.message))
         earlier = organisations.setdefault(organisation["slug"], organisation)
         if earlier != organisation:
             problems.append(
-                f"line {line}, organisation: details differ from an earlier row for the same "
-                "organisation"
+                _(
+                    "line %(line)s, organisation: details differ from an earlier row for the "
+                    "same organisation",
+                    line=line,
+                )
             )
         raw, row_problems = _raw_listing(values, line)
         problems += row_problems
         if values["slug"] in listings:
-            problems.append(f"line {line}, slug: '{values['slug']}' appears on an earlier line")
+            problems.append(
+                _(
+                    "line %(line)s, slug: '%(slug)s' appears on an earlier line",
+                    line=line,
+                    slug=values["slug"],
+                )
+            )
         listings[values["slug"]] = normalise_listing(raw)
         states[values["slug"]] = values["moderation_state"] or ModerationState.PUBLISHED
         if states[values["slug"]] not in MODERATION_STATES:
             problems.append(
-                f"line {line}, moderation_state: must be one of {', '.join(MODERATION_STATES)}"
+                _(
+                    "line %(line)s, moderation_state: must be one of %(states)s",
+                    line=line,
+                    states=", ".join(MODERATION_STATES),
+                )
             )
         raw_listings.append((line, raw))
     websites = {**known_organisations,
@@ -198,7 +222,7 @@ def parse_catalogue_csv(
     for line, raw in raw_listings:
         record = normalise_listing(raw)
         for problem in validate_listing(raw, record, "", taxonomy, websites, require_sources=False):
-            problems.append(f"line {line}, {problem.field}: {problem.message}")
+            problems.append(_problem(line, problem.field, problem.message))
     return Catalogue(organisations, listings), states, problems
 
 
@@ -241,5 +265,11 @@ def _json_cell(values: dict[str, str], column: str, line: int, problems: list[st
             return value
     except (ValueError, RecursionError):  # RecursionError: deeply nested JSON
         pass
-    problems.append(f"line {line}, {column}: is not a JSON list")
+    problems.append(_("line %(line)s, %(column)s: is not a JSON list", line=line, column=column))
     return []
+
+
+def _problem(line: int, column: str, message: str) -> str:
+    """A problem as the import page lists it: where it is (the column's name stays as the
+    file has it), then what is wrong."""
+    return _("line %(line)s, %(column)s: %(problem)s", line=line, column=column, problem=message)

@@ -22,6 +22,8 @@ from directory.catalogue.models import (
 from directory.catalogue.records import (
     CONTACT_FIELDS,
     LOCATION_FIELDS,
+    WELSH_LISTING_FIELDS,
+    WELSH_ORGANISATION_FIELDS,
     ListingRecord,
     OrganisationRecord,
     Record,
@@ -39,6 +41,7 @@ def organisation_record(organisation: Organisation) -> OrganisationRecord:
             "name": organisation.name,
             "website": organisation.website,
             "description": organisation.description,
+            **{field: getattr(organisation, field) for field in WELSH_ORGANISATION_FIELDS},
             "sources": organisation.sources,
         }
     )
@@ -81,6 +84,7 @@ def listing_record(listing: Listing) -> ListingRecord:
             "next_round": listing.next_round,
             "status": listing.status,
             "closed_on": listing.closed_on,
+            **{field: getattr(listing, field) for field in WELSH_LISTING_FIELDS},
             "sources": listing.sources,
         }
     )
@@ -138,7 +142,7 @@ def apply_listing_record(
         scalar_fields = (
             "name", "summary", "description", "website", "how_to_apply", "cost", "funding_min",
             "funding_max", "equity_taken", "eligibility", "application_status", "opens_on",
-            "deadline", "next_round", "status", "closed_on",
+            "deadline", "next_round", "status", "closed_on", *WELSH_LISTING_FIELDS,
         )  # fmt: skip
         for name in scalar_fields:
             setattr(listing, name, record[name])

@@ -100,6 +100,10 @@ class Organisation(Model):
     name: Mapped[str] = mapped_column(String(200))
     website: Mapped[str | None] = mapped_column(String(500))
     description: Mapped[str | None] = mapped_column(Text)
+    # The same in Welsh, where the organisation publishes it (a Welsh page shows the English,
+    # marked as English, where these are empty).
+    name_cy: Mapped[str | None] = mapped_column(String(200))
+    description_cy: Mapped[str | None] = mapped_column(Text)
     # Where each fact came from: [{url, retrieved (ISO date), supports: [field, ...]}, ...].
     sources: Mapped[list[dict]] = mapped_column(JSON, default=list)
     # published, or proposed by a would-be owner and waiting for a moderator, or rejected
@@ -132,6 +136,12 @@ class Listing(Model):
     contact_phone: Mapped[str | None] = mapped_column(String(40))
     contact_form: Mapped[str | None] = mapped_column(String(500))
     how_to_apply: Mapped[str] = mapped_column(Text)
+    # The listing's text in Welsh, where its owner or its own Welsh page gives it.
+    name_cy: Mapped[str | None] = mapped_column(String(200))
+    summary_cy: Mapped[str | None] = mapped_column(String(400))
+    description_cy: Mapped[str | None] = mapped_column(Text)
+    eligibility_cy: Mapped[str | None] = mapped_column(Text)
+    how_to_apply_cy: Mapped[str | None] = mapped_column(Text)
     cost: Mapped[str | None] = mapped_column(Text)
     funding_min: Mapped[int | None]
     funding_max: Mapped[int | None]

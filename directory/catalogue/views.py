@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from directory.catalogue import services
 from directory.inputs import is_whole_number
@@ -33,7 +34,10 @@ def listing(slug: str) -> ResponseReturnValue:
 
 
 # Pages a founder may have come from whose address leads back to the same results.
-BACK_PATHS = {"/search": "Back to your search results", "/check/results": "Back to your results"}
+BACK_PATHS = {
+    "/search": _l("Back to your search results"),
+    "/check/results": _l("Back to your results"),
+}
 
 
 def search_came_from() -> tuple[str, str] | None:
@@ -43,7 +47,7 @@ def search_came_from() -> tuple[str, str] | None:
         return None
     back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
     safe_back = safe_next(back, "")
-    return (safe_back, BACK_PATHS[referrer.path]) if safe_back else None
+    return (safe_back, str(BACK_PATHS[referrer.path])) if safe_back else None
 
 
 @blueprint.get("/organisations/<slug>")

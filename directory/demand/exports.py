@@ -4,6 +4,11 @@ Every writer lays out the rows of `directory.demand.release` as they are: none c
 suppresses anything itself. The spreadsheet follows the Government Analysis Function's guidance
 "Releasing statistics in spreadsheets": a cover sheet, contents, notes, then one table per sheet
 with its title in A1, its header row in A3, no merged cells and no blank rows or cells.
+
+Everything a person reads is in the current language: a download from a Welsh page is in
+Welsh, titles, notes, sheet names and headings (the CSV's header row too, then naming each
+column by its Welsh title; its CSVW metadata keeps the stable English names as `name`).
+Slugs, codes, keys and the method's metadata, read by scripts, never change.
 """
 
 from __future__ import annotations
@@ -13,8 +18,11 @@ import io
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
+
 from directory.demand import disclosure
 from directory.demand.tables import Column, Table, dimension_columns, note_number, notes
+from directory.i18n import current_language, in_welsh, long_date
 from directory.spreadsheets import escape_cell
 
 if TYPE_CHECKING:
@@ -22,8 +30,6 @@ if TYPE_CHECKING:
 
     from directory.demand.service import TableExport
 
-PUBLISHER = "Start-up Support Directory"
-TITLE = "Demand for start-up support on the Start-up Support Directory"
 CSVW_CONTEXT = "http://www.w3.org/ns/csvw"  # the exact value the CSVW standard requires
 CSVW_DATATYPES: dict[str, Any] = {
     "string": "string",
@@ -33,12 +39,28 @@ CSVW_DATATYPES: dict[str, Any] = {
 }
 
 
+def publisher() -> str:
+    """Who publishes the figures, in the current language."""
+    return _("Start-up Support Directory")
+
+
+def release_title() -> str:
+    """The release's title, in the current language."""
+    return _("Demand for start-up support on the Start-up Support Directory")
+
+
+def csv_heading(column: Column) -> str:
+    """A column's heading in the CSV: its name (the stable key scripts use) in English, its
+    title in Welsh, for people reading a download from a Welsh page."""
+    return column.title if in_welsh() else column.name
+
+
 def to_csv(export: TableExport) -> str:
     """Tidy CSV: one header row, then one row per observation, nothing else."""
     table = export.table
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([column.name for column in table.columns])
+    writer.writerow([escape_cell(csv_heading(column)) for column in table.columns])
     for row in table.rows:
         writer.writerow([escape_cell(row[column.name]) for column in table.columns])
     return out.getvalue()
@@ -52,7 +74,7 @@ def csv_metadata(export: TableExport, csv_url: str, docs_url: str) -> dict[str, 
     for column in table.columns:
         description: dict[str, Any] = {
             "name": column.name,
-            "titles": column.name,
+            "titles": csv_heading(column),
             "dc:title": column.title,
             "dc:description": column.description,
             "datatype": CSVW_DATATYPES[column.datatype],
@@ -63,17 +85,20 @@ def csv_metadata(export: TableExport, csv_url: str, docs_url: str) -> dict[str, 
             description["null"] = list(column.symbols)
         columns.append(description)
     return {
-        "@context": [CSVW_CONTEXT, {"@language": "en"}],
+        "@context": [CSVW_CONTEXT, {"@language": current_language()}],
         "url": csv_url,
         "dc:title": table.full_title,
         "dc:description": f"{table.description}. {all_notes['source']}",
-        "dc:publisher": PUBLISHER,
+        "dc:publisher": publisher(),
         "dc:issued": {"@value": method["generated_at"], "@type": "xsd:dateTime"},
         "dc:temporal": f"{method['period']['from']}/{method['period']['to']}",
         "dc:source": docs_url,
         "rdfs:seeAlso": {"@id": docs_url},
         # The disclosure rules and everything else a reader needs to read the figures.
-        "rdfs:comment": [f"Note {note_number(key)}: {all_notes[key]}" for key in table.notes],
+        "rdfs:comment": [
+            _("Note %(number)s: %(text)s", number=note_number(key), text=all_notes[key])
+            for key in table.notes
+        ],
         "dialect": {"header": True, "headerRowCount": 1, "encoding": "utf-8"},
         "tableSchema": {
             "columns": columns,
@@ -109,39 +134,57 @@ def to_xlsx(tables: list[Table], method: dict[str, Any], docs_url: str) -> bytes
 
     workbook = Workbook()
     cover = workbook.worksheets[0]  # a new workbook's one (and active) sheet
-    cover.title = "Cover"
+    # Sheet names: short, no spaces (Welsh ones too).
+    cover.title = _("Cover")
+    contents_sheet, notes_sheet = _("Contents"), _("Notes")
     _write_cover(cover, tables, method, docs_url)
-    contents = [("Notes", "Notes on the tables: symbols, disclosure control and method")]
+    contents = [(notes_sheet, _("Notes on the tables: symbols, disclosure control and method"))]
     contents += [
-        (table.sheet, f"Table {number}: {table.full_title}")
+        (table.sheet, _("Table %(number)s: %(title)s", number=number, title=table.full_title))
         for number, table in enumerate(tables, 1)
     ]
     _write_table(
-        workbook.create_sheet("Contents"),
-        "Contents",
-        "This worksheet contains one table. Select a sheet name to go to that sheet.",
-        ["Sheet name", "Table title"],
+        workbook.create_sheet(contents_sheet),
+        contents_sheet,
+        _("This worksheet contains one table. Select a sheet name to go to that sheet."),
+        [_("Sheet name"), _("Table title")],
         [list(entry) for entry in contents],
         links=True,
     )
     _write_table(
-        workbook.create_sheet("Notes"),
-        "Notes",
-        "This worksheet contains one table. Table titles refer to these notes as [note 1] "
-        "and so on.",
-        ["Note number", "Note text"],
-        [[f"note {note_number(key)}", text] for key, text in notes().items()],
+        workbook.create_sheet(notes_sheet),
+        notes_sheet,
+        _(
+            "This worksheet contains one table. Table titles refer to these notes as [note 1] "
+            "and so on."
+        ),
+        [_("Note number"), _("Note text")],
+        [[_("note %(number)s", number=note_number(key)), text] for key, text in notes().items()],
     )
     for number, table in enumerate(tables, 1):
         headings, body = _grid(table) if table.grid else _long(table)
-        markers = " ".join(f"[note {n}]" for n in sorted(map(note_number, table.notes)))
-        explanation = "This worksheet contains one table. "
-        if not body:
-            explanation += "It has no rows: no figure reached the threshold for release. "
+        markers = " ".join(
+            _("[note %(number)s]", number=n) for n in sorted(map(note_number, table.notes))
+        )
+        if body:
+            explanation = _(
+                "This worksheet contains one table. Symbols and notes are explained in the "
+                "Notes sheet."
+            )
+        else:
+            explanation = _(
+                "This worksheet contains one table. It has no rows: no figure reached the "
+                "threshold for release. Symbols and notes are explained in the Notes sheet."
+            )
         _write_table(
             workbook.create_sheet(table.sheet),
-            f"Table {number}: {table.full_title} {markers}",
-            explanation + "Symbols and notes are explained in the Notes sheet.",
+            _(
+                "Table %(number)s: %(title)s %(notes)s",
+                number=number,
+                title=table.full_title,
+                notes=markers,
+            ),
+            explanation,
             headings,
             body,
         )
@@ -156,32 +199,45 @@ def _write_cover(sheet: Worksheet, tables: list[Table], method: dict[str, Any], 
 
     scope = tables[0].scope if tables else ""
     issued = datetime.fromisoformat(method["generated_at"])
+    trends = {
+        "week": _("Trends are by week."),
+        "month": _("Trends are by month."),
+        "quarter": _("Trends are by quarter."),
+    }[method["trend_period"]]
     sections = [
         (
-            "About these statistics",
-            "What founders look for on the Start-up Support Directory: searches and completed "
-            "questionnaires by search words, region, stage and period, counted as distinct "
-            "visitor-days and released under disclosure control.",
+            _("About these statistics"),
+            _(
+                "What founders look for on the Start-up Support Directory: searches and "
+                "completed questionnaires by search words, region, stage and period, counted as "
+                "distinct visitor-days and released under disclosure control."
+            ),
+        ),
+        (_("Period and coverage"), f"{scope[:1].upper()}{scope[1:]}. {trends}"),
+        (_("Source"), notes()["source"]),
+        (
+            _("Release date"),
+            _(
+                "%(date)s, %(time)s UTC. The figures are live: they include events up to this "
+                "time, so a later download of the same period can differ.",
+                date=long_date(issued.date()),
+                time=issued.strftime("%H:%M"),
+            ),
         ),
         (
-            "Period and coverage",
-            f"{scope[:1].upper()}{scope[1:]}. Trends are by {method['trend_period']}.",
+            _("Contents and notes"),
+            _(
+                "The Contents sheet lists the tables, one per sheet. The Notes sheet explains "
+                "the symbols %(suppressed)s (confidential), %(not_available)s (not available) "
+                "and %(not_applicable)s (not applicable), and the method.",
+                suppressed=disclosure.SUPPRESSED,
+                not_available=disclosure.NOT_AVAILABLE,
+                not_applicable=disclosure.NOT_APPLICABLE,
+            ),
         ),
-        ("Source", notes()["source"]),
-        (
-            "Release date",
-            f"{issued.day} {issued:%B %Y, %H:%M} UTC. The figures are live: they include "
-            "events up to this time, so a later download of the same period can differ.",
-        ),
-        (
-            "Contents and notes",
-            "The Contents sheet lists the tables, one per sheet. The Notes sheet explains "
-            f"the symbols {disclosure.SUPPRESSED} (confidential), {disclosure.NOT_AVAILABLE} "
-            f"(not available) and {disclosure.NOT_APPLICABLE} (not applicable), and the method.",
-        ),
-        ("More information", f"About the demand data: {url}"),
+        (_("More information"), _("About the demand data: %(url)s", url=url)),
     ]
-    sheet["A1"] = TITLE
+    sheet["A1"] = release_title()
     sheet["A1"].font = Font(bold=True, size=14)
     row = 2
     for heading, text in sections:

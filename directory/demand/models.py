@@ -65,6 +65,8 @@ class DemandEvent(DemandCell, Model):
     listing_slug: Mapped[str | None] = mapped_column(String(120))
     rank: Mapped[int | None]
     answers: Mapped[dict | None] = mapped_column(JSON)  # questionnaire answer keys (issue 7)
+    # The interface language the founder used ("en" or "cy"): Welsh-language demand.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     # 63 bits of an HMAC, as an integer: distinct counts over integers are several times faster.
     visitor_day_key: Mapped[int] = mapped_column(BigInteger)
 

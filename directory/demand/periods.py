@@ -6,6 +6,11 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, get_args
 
+from babel.dates import format_date
+from flask_babel import gettext as _
+
+from directory.i18n import current_language, long_date
+
 Interval = Literal["week", "month", "quarter"]
 INTERVALS: tuple[Interval, ...] = get_args(Interval)
 
@@ -49,12 +54,18 @@ def period_key(interval: Interval, day: date) -> str:
 
 
 def _label(interval: Interval, start: date, last: date) -> str:
-    """A period as people write it: Week starting 4 May 2026, May 2026, Apr to Jun 2026."""
+    """A period as people write it, in the current language: Week starting 4 May 2026,
+    May 2026, Apr to Jun 2026."""
     if interval == "week":
-        return f"Week starting {start.day} {start:%B %Y}"
+        return _("Week starting %(date)s", date=long_date(start))
+    language = current_language()
     if interval == "month":
-        return f"{start:%B %Y}"
-    return f"{start:%b} to {last:%b %Y}"
+        return format_date(start, "MMMM y", locale=language)
+    return _(
+        "%(first)s to %(last)s",
+        first=format_date(start, "MMM", locale=language),
+        last=format_date(last, "MMM y", locale=language),
+    )
 
 
 def time_periods(interval: Interval, date_from: date, date_to: date) -> list[TimePeriod]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory.catalogue.models import Listing
@@ -22,12 +22,13 @@ from directory.demand.recording import week_start
 from directory.extensions import db
 from directory.states import ListingStatus, ModerationState
 
-GROUPS = ("region", "stage", "support", "sector", *INTERVALS, "query")
+GROUPS = ("region", "stage", "support", "sector", "language", *INTERVALS, "query")
 
 
 @dataclass(frozen=True)
 class DemandQuery:
-    """Which events to count: days, optionally one region and type of support, zero results only."""
+    """Which events to count: days, optionally one region, type of support and interface
+    language, zero results only."""
 
     date_from: date
     date_to: date
@@ -36,6 +37,7 @@ class DemandQuery:
     synthetic: bool = False
     sources: tuple[str, ...] = SEARCH_SOURCES
     support: str | None = None
+    language: str | None = None
 
 
 def _event_filters(
@@ -54,6 +56,10 @@ def _event_filters(
         conditions.append(table.region == query.region)
     if query.support:
         conditions.append(table.support == query.support)
+    if query.language:
+        # Weeks kept only as weekly totals did not keep the language: they match no language.
+        language = getattr(table, "language", None)
+        conditions.append(false() if language is None else language == query.language)
     if query.zero_results_only:
         conditions.append(table.zero_results.is_(True))
     return conditions
@@ -69,7 +75,10 @@ def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tup
         (DemandEvent, func.count(func.distinct(DemandEvent.visitor_day_key))),
         (DemandWeekly, func.sum(DemandWeekly.visitor_days)),
     ):
-        columns = [_group_column(table, name) for name in group_by]
+        # A grouping the table cannot tell apart (the language of weeks kept only as weekly
+        # totals) is read as None: not recorded.
+        kept = [name for name in group_by if _group_column(table, name) is not None]
+        columns = [_group_column(table, name) for name in kept]
         conditions = _event_filters(query, table)
         if "query" in group_by:
             conditions.append(and_(table.query.is_not(None), table.query != ""))
@@ -78,10 +87,8 @@ def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tup
             statement = statement.group_by(*columns)
         for row in db.session.execute(statement):
             if row[-1]:
-                key = tuple(
-                    _group_value(query, table, name, value)
-                    for name, value in zip(group_by, row[:-1], strict=True)
-                )
+                found = dict(zip(kept, row[:-1], strict=True))
+                key = tuple(_group_value(query, table, name, found.get(name)) for name in group_by)
                 counts[key] += int(row[-1])
     return dict(counts)
 
@@ -92,7 +99,7 @@ def _group_column(table: type[DemandEvent | DemandWeekly], name: str) -> Any:
         # A visitor-day key belongs to one day (its salt is the day's), so distinct keys per
         # day add up exactly to distinct keys per week, month or quarter.
         return DemandEvent.day if table is DemandEvent else DemandWeekly.week
-    return getattr(table, name)
+    return getattr(table, name, None)
 
 
 def _group_value(
@@ -107,6 +114,23 @@ def _group_value(
         # days (its Thursday), kept within the query's days so it lands on a listed period.
         day = min(max(value + timedelta(days=3), query.date_from), query.date_to)
     return period_key(name, day)
+
+
+def language_not_recorded(query: DemandQuery) -> bool:
+    """Whether the query's days reach weeks kept only as weekly totals, which did not keep the
+    interface language (so "Language not recorded" is a real value there, not a known zero)."""
+    if hasattr(DemandWeekly, "language"):
+        return False
+    found = db.session.scalar(
+        select(DemandWeekly.id)
+        .where(
+            DemandWeekly.synthetic.is_(query.synthetic),
+            DemandWeekly.week >= week_start(query.date_from),
+            DemandWeekly.week <= query.date_to,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 def total_visitor_days(query: DemandQuery) -> int:

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 from directory.demand.models import DIMENSIONS, DemandAppearance, DemandEvent
 from directory.demand.scrub import scrub_query
 from directory.demand.visitors import SaltStore, network_of, salt_store, visitor_day_key
+from directory.i18n import ENGLISH, LANGUAGES, current_language
 from directory.pages import on_every_request
 from directory.signals import listing_opened_from_results
 from directory.taxonomy import UK_WIDE
@@ -91,6 +92,9 @@ class EventDraft:
     answers: dict[str, list[str]] | None = None
     appearances: list[str] = field(default_factory=list)
     synthetic: bool = False
+    # The interface language the founder used ("en" or "cy"): Welsh-language demand. Spool
+    # lines written before it existed read back as English, the only language there was.
+    language: str = ENGLISH
 
     def to_json(self) -> str:
         """One spool line."""
@@ -131,6 +135,7 @@ def event_rows(draft: EventDraft, key: int) -> tuple[list[dict[str, Any]], list[
         "answers": draft.answers,
         "visitor_day_key": key,
         "synthetic": draft.synthetic,
+        "language": draft.language if draft.language in LANGUAGES else ENGLISH,
     }
     rows = [
         {**common, **dict(zip(DIMENSIONS, combination, strict=True))}
@@ -406,8 +411,10 @@ def init_app(app: Flask) -> None:
 
 
 def draft_for_request(source: str, **values: Any) -> EventDraft:
-    """A draft stamped with this request's hour and visitor (address and browser, unstored)."""
+    """A draft stamped with this request's hour, visitor (address and browser, unstored) and
+    interface language: the page's, unless the caller names one (an alert's own language)."""
     now = datetime.now(UTC)
+    values.setdefault("language", current_language())
     return EventDraft(
         source=source,
         day=now.date(),

@@ -3,8 +3,12 @@
 Each table is counted and put through disclosure control once, here, as tidy rows (one
 observation each, totals as rows whose dimension is `all`). The outputs only lay those rows
 out: a grid on the page and in the spreadsheet, rows in CSV and JSON. So a figure is `[c]` in
-all of them or in none. The region by stage table and the trend share their grand total and
-are protected together, so a figure withheld in one is withheld in the other.
+all of them or in none. The region by stage table, the trend and the table by interface
+language share their grand total and are protected together, so a figure withheld in one is
+withheld in the others.
+
+Titles, headings and names are written in the current language (a download from a Welsh page
+is in Welsh); slugs, codes and keys never change.
 """
 
 from __future__ import annotations
@@ -12,15 +16,18 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from directory.demand import disclosure
 from directory.demand.codes import UNITED_KINGDOM, region_code
 from directory.demand.periods import INTERVALS, Interval, TimePeriod, time_periods
 from directory.demand.queries import (
     DemandQuery,
+    language_not_recorded,
     questionnaire_needs,
     supply_by_region_stage,
     total_visitor_days,
@@ -28,29 +35,46 @@ from directory.demand.queries import (
 )
 from directory.demand.tables import (
     ALL,
+    LANGUAGE_VALUES,
     NOT_GIVEN,
     TAXONOMY_DIMENSIONS,
-    VISITOR_DAYS,
     Column,
     Table,
     dimension_columns,
+    language_name,
+    visitor_days_column,
+    words,
 )
+from directory.i18n import label, long_date
 from directory.taxonomy import Taxonomy
 
+# The method's basis, in the metadata (which stays in English: it is read by scripts).
 BASIS = (
     "searches on the search page and the API, and completed questionnaires "
     "(listing opens are counted separately)"
 )
-SEARCHES = "number of searches (distinct visitor-days)"
 # The tables of a release, in the order of the page and the spreadsheet.
-RELEASE_TABLES = ("searches", "nothing-found", "region-stage", "gaps", "trend", "needs")
+RELEASE_TABLES = (
+    "searches",
+    "nothing-found",
+    "region-stage",
+    "gaps",
+    "trend",
+    "needs",
+    "language",
+)
 # Unreleased visitor-days per group.
 Counts = dict[tuple[Any, ...], int]
 
 
+def searches_unit() -> str:
+    """The unit of most tables, in the current language."""
+    return _("number of searches (distinct visitor-days)")
+
+
 def _long_date(day: date) -> str:
-    """A date as 4 May 2026."""
-    return f"{day.day} {day:%B %Y}"
+    """A date as 4 May 2026, in the current language."""
+    return long_date(day)
 
 
 @dataclass
@@ -67,17 +91,27 @@ class Context:
 
     @property
     def scope(self) -> str:
-        """The days and filters, in words, for titles."""
+        """The days and filters, in words, for titles (in the current language)."""
         query = self.query
         parts = [
-            f"{_long_date(query.date_from)} to {_long_date(query.date_to)}",
-            self.taxonomy.label("regions", query.region) if query.region else "all regions",
-            self.taxonomy.label("support_types", query.support)
+            _(
+                "%(start)s to %(end)s",
+                start=_long_date(query.date_from),
+                end=_long_date(query.date_to),
+            ),
+            label(self.taxonomy.terms("regions"), query.region)
+            if query.region
+            else _("all regions"),
+            label(self.taxonomy.terms("support_types"), query.support)
             if query.support
-            else "any type of support",
+            else _("any type of support"),
         ]
+        if query.language == "cy":
+            parts.append(_("searches made in Welsh only"))
+        elif query.language == "en":
+            parts.append(_("searches made in English only"))
         if query.zero_results_only:
-            parts.append("searches that found nothing only")
+            parts.append(_("searches that found nothing only"))
         return ", ".join(parts)
 
     def method(self, **extra: Any) -> dict[str, Any]:
@@ -89,6 +123,7 @@ class Context:
             support=self.query.support,
             zero_results_only=self.query.zero_results_only,
             trend_period=self.interval,
+            language=self.query.language,
             **extra,
         )
 
@@ -96,9 +131,23 @@ class Context:
         """Every value a dimension takes in a complete table, totals left out."""
         if dimension in INTERVALS:
             return [period.key for period in self.periods]
-        taxonomy = TAXONOMY_DIMENSIONS[dimension][0]
-        chosen = {"region": self.query.region, "support": self.query.support}.get(dimension)
-        return [chosen] if chosen else [*self.taxonomy.slugs(taxonomy), NOT_GIVEN]
+        chosen = {
+            "region": self.query.region,
+            "support": self.query.support,
+            "language": self.query.language,
+        }.get(dimension)
+        if chosen:
+            return [chosen]
+        if dimension == "language":
+            # "Not recorded" only where it can be more than zero: a cell every reader knows is
+            # zero, withheld to protect a Welsh figure, would protect nothing.
+            return [*LANGUAGE_VALUES, *([NOT_GIVEN] if self.language_not_recorded else [])]
+        return [*self.taxonomy.slugs(TAXONOMY_DIMENSIONS[dimension]), NOT_GIVEN]
+
+    @cached_property
+    def language_not_recorded(self) -> bool:
+        """Whether some of the days are weeks kept without their language."""
+        return language_not_recorded(self.query)
 
     def counted(self, group_by: tuple[str, ...], query: DemandQuery | None = None) -> Counts:
         """Unreleased visitor-days per group, with missing values as not-given."""
@@ -116,11 +165,11 @@ class Context:
                 "region_code": code or disclosure.NOT_APPLICABLE,
                 "region_name": self._name(dimension, value),
             }
-        if dimension in TAXONOMY_DIMENSIONS:
+        if dimension in (*TAXONOMY_DIMENSIONS, "language"):
             return {dimension: value, f"{dimension}_name": self._name(dimension, value)}
         if dimension in INTERVALS:
             if value == ALL:
-                name, start, end = "Whole period", self.query.date_from, self.query.date_to
+                name, start, end = _("Whole period"), self.query.date_from, self.query.date_to
             else:
                 period = next(period for period in self.periods if period.key == value)
                 name, start, end = period.label, period.start, period.end
@@ -131,18 +180,20 @@ class Context:
                 "period_end": end.isoformat(),
             }
         if dimension == "need":
-            label = "All completed questionnaires" if value == ALL else need_labels().get(value)
-            return {"need": value, "need_name": label or value}
+            name = _("All completed questionnaires") if value == ALL else need_labels().get(value)
+            return {"need": value, "need_name": name or value}
         return {dimension: value}
 
     def _name(self, dimension: str, value: str) -> str:
-        """A taxonomy value's label, or the words for its total and for not given."""
-        taxonomy, heading, plural = TAXONOMY_DIMENSIONS[dimension]
+        """A value's label (a taxonomy's, or a language's name), or the words for its total
+        and for not given, in the current language."""
         if value == ALL:
-            return f"All {plural}"
+            return words(dimension).all_name
         if value == NOT_GIVEN:
-            return f"{heading} not given"
-        return self.taxonomy.label(taxonomy, value)
+            return words(dimension).not_given
+        if dimension == "language":
+            return language_name(value)
+        return label(self.taxonomy.terms(TAXONOMY_DIMENSIONS[dimension]), value)
 
 
 def need_labels() -> dict[str, str]:
@@ -172,7 +223,7 @@ class Release:
 def build_release(taxonomy: Taxonomy, query: DemandQuery, interval: Interval) -> Release:
     """Every table of the release, each counted and protected once."""
     context = Context(taxonomy, query, interval)
-    region_stage, trend = region_stage_and_trend(context)
+    region_stage, trend, by_language = region_stage_and_trend(context)
     tables = {
         "searches": terms_table(context, "searches"),
         "nothing-found": terms_table(context, "nothing-found"),
@@ -180,6 +231,7 @@ def build_release(taxonomy: Taxonomy, query: DemandQuery, interval: Interval) ->
         "gaps": gaps_table(context, region_stage),
         "trend": trend,
         "needs": needs_table(context),
+        "language": by_language,
     }
     return Release(context, tables)
 
@@ -190,26 +242,32 @@ def release_table(context: Context, table_id: str) -> Table:
         return terms_table(context, table_id)
     if table_id == "needs":
         return needs_table(context)
-    region_stage, trend = region_stage_and_trend(context)
+    region_stage, trend, by_language = region_stage_and_trend(context)
     if table_id == "gaps":
         return gaps_table(context, region_stage)
     if table_id == "region":
         return margin(region_stage, "region")
     if table_id == "stage":
         return margin(region_stage, "stage")
+    if table_id == "language":
+        return by_language
     return trend if table_id == "trend" else region_stage
 
 
-def region_stage_and_trend(context: Context) -> tuple[Table, Table]:
-    """Searches by region and stage (with totals) and by period, protected together."""
+def region_stage_and_trend(context: Context) -> tuple[Table, Table, Table]:
+    """Searches by region and stage (with totals), by period and by interface language,
+    protected together: they share the grand total, so a figure withheld in one cannot be
+    worked out from another."""
     interval = context.interval
     regions, stages = context.values("region"), context.values("stage")
     periods = context.values(interval)
+    languages = context.values("language")
     cells = context.counted(("region", "stage"))
     # Margins are distinct visitor-days in their own right, not sums of the cells.
     by_region = context.counted(("region",))
     by_stage = context.counted(("stage",))
     by_period = context.counted((interval,))
+    by_language = context.counted(("language",))
     # A visitor-day key belongs to one day, so the periods' distinct counts add up exactly to
     # the grand total: one query fewer on the export's path.
     counts: dict[Hashable, int] = {(): sum(by_period.values())}
@@ -221,6 +279,8 @@ def region_stage_and_trend(context: Context) -> tuple[Table, Table]:
         counts[_key(stage=stage)] = by_stage.get((stage,), 0)
     for period in periods:
         counts[_key(**{interval: period})] = by_period.get((period,), 0)
+    for language in languages:
+        counts[_key(language=language)] = by_language.get((language,), 0)
     lines = [
         disclosure.Line(_key(region=r), [_key(region=r, stage=s) for s in stages]) for r in regions
     ]
@@ -231,6 +291,7 @@ def region_stage_and_trend(context: Context) -> tuple[Table, Table]:
         disclosure.Line((), [_key(region=r) for r in regions]),
         disclosure.Line((), [_key(stage=s) for s in stages]),
         disclosure.Line((), [_key(**{interval: p}) for p in periods]),
+        disclosure.Line((), [_key(language=language) for language in languages]),
     ]
     released = disclosure.protect_table(counts, lines)
 
@@ -247,13 +308,13 @@ def region_stage_and_trend(context: Context) -> tuple[Table, Table]:
     ]
     region_stage = Table(
         "region-stage",
-        "Region_stage",
-        "Searches by region and stage",
-        SEARCHES,
+        _("Region_stage"),
+        _("Searches by region and stage"),
+        searches_unit(),
         context.scope,
-        "One row per region and stage, with rows for all regions and all stages",
+        _("One row per region and stage, with rows for all regions and all stages"),
         ("region", "stage"),
-        (*dimension_columns("region"), *dimension_columns("stage"), VISITOR_DAYS),
+        (*dimension_columns("region"), *dimension_columns("stage"), visitor_days_column()),
         grid_rows,
         released[()],
         ("unit", "suppressed", "rounding", "several-values", "regions"),
@@ -268,18 +329,39 @@ def region_stage_and_trend(context: Context) -> tuple[Table, Table]:
     ]
     trend = Table(
         "trend",
-        "Trend",
-        f"Searches by {interval}",
-        SEARCHES,
+        _("Trend"),
+        words(interval).searches_by,
+        searches_unit(),
         context.scope,
-        f"One row per {interval}, and one for the whole period",
+        words(interval).one_row_per,
         (interval,),
-        (*dimension_columns(interval), VISITOR_DAYS),
+        (*dimension_columns(interval), visitor_days_column()),
         trend_rows,
         released[()],
         ("unit", "suppressed", "rounding", "periods"),
     )
-    return region_stage, trend
+    language_rows = [
+        {
+            **context.cells("language", language),
+            "visitor_days": released[_key(language=language)],
+        }
+        for language in [*languages, ALL]
+    ]
+    named = words("language")
+    by_language_table = Table(
+        "language",
+        named.sheet,
+        named.searches_by,
+        searches_unit(),
+        context.scope,
+        named.one_row_per,
+        ("language",),
+        (*dimension_columns("language"), visitor_days_column()),
+        language_rows,
+        released[()],
+        ("unit", "suppressed", "rounding", "language"),
+    )
+    return region_stage, trend, by_language_table
 
 
 def margin(table: Table, dimension: str) -> Table:
@@ -291,13 +373,13 @@ def margin(table: Table, dimension: str) -> Table:
         for row in table.rows
         if row[other] == ALL
     ]
-    heading = TAXONOMY_DIMENSIONS[dimension][1].lower()
+    named = words(dimension)
     return replace(
         table,
         id=dimension,
-        sheet=f"{dimension.capitalize()}s",
-        title=f"Searches by {heading}",
-        description=f"One row per {heading}, and one for the total",
+        sheet=named.sheet,
+        title=named.searches_by,
+        description=named.one_row_per,
         dimensions=(dimension,),
         columns=tuple(column for column in table.columns if column.name not in dropped),
         rows=rows,
@@ -317,14 +399,17 @@ def terms_table(context: Context, table_id: str) -> Table:
     found_nothing = table_id == "nothing-found"
     return Table(
         table_id,
-        "Nothing_found" if found_nothing else "Searches",
-        "Search words of searches that found nothing" if found_nothing else "Search words",
-        SEARCHES,
+        _("Nothing_found") if found_nothing else _("Searches"),
+        _("Search words of searches that found nothing") if found_nothing else _("Search words"),
+        searches_unit(),
         context.scope,
-        "One row per search phrase used on at least "
-        f"{disclosure.THRESHOLD} visitor-days, most used first",
+        _(
+            "One row per search phrase used on at least %(threshold)s visitor-days, most used "
+            "first",
+            threshold=disclosure.THRESHOLD,
+        ),
         ("query",),
-        (*dimension_columns("query"), VISITOR_DAYS),
+        (*dimension_columns("query"), visitor_days_column()),
         rows,
         None,
         ("unit", "free-text", "rounding"),
@@ -353,29 +438,36 @@ def gaps_table(context: Context, region_stage: Table) -> Table:
     rows.sort(key=_gap_order)
     return Table(
         "gaps",
-        "Gaps",
-        "Searches against listings, by region and stage",
-        "number of searches (distinct visitor-days), listings and searches per listing",
+        _("Gaps"),
+        _("Searches against listings, by region and stage"),
+        _("number of searches (distinct visitor-days), listings and searches per listing"),
         context.scope,
-        "One row per region and stage: searches, listings and the gap index, cells with "
-        "searches and no listings first",
+        _(
+            "One row per region and stage: searches, listings and the gap index, cells with "
+            "searches and no listings first"
+        ),
         ("region", "stage"),
         (
             *dimension_columns("region"),
             *dimension_columns("stage"),
-            VISITOR_DAYS,
+            visitor_days_column(),
             Column(
                 "listings",
-                "Listings",
+                _("Listings"),
                 "integer",
-                "Published, active listings serving the region and stage",
+                _("Published, active listings serving the region and stage"),
             ),
             Column(
                 "gap_index",
-                "Gap index (searches per listing)",
+                _("Gap index (searches per listing)"),
                 "decimal",
-                "Released searches divided by listings, to one decimal place; [x] where the "
-                "searches are withheld, [z] where there are no listings",
+                _(
+                    "Released searches divided by listings, to one decimal place; "
+                    "%(not_available)s where the searches are withheld, %(not_applicable)s "
+                    "where there are no listings",
+                    not_available=disclosure.NOT_AVAILABLE,
+                    not_applicable=disclosure.NOT_APPLICABLE,
+                ),
                 symbols=(disclosure.NOT_AVAILABLE, disclosure.NOT_APPLICABLE),
             ),
         ),
@@ -421,19 +513,23 @@ def needs_table(context: Context) -> Table:
     rows.append({**context.cells("need", ALL), "visitor_days": total})
     return Table(
         "needs",
-        "Needs",
-        "Needs chosen in completed questionnaires",
-        "number of completed questionnaires (distinct visitor-days)",
+        _("Needs"),
+        _("Needs chosen in completed questionnaires"),
+        _("number of completed questionnaires (distinct visitor-days)"),
         context.scope,
-        "One row per need, and one for all completed questionnaires",
+        _("One row per need, and one for all completed questionnaires"),
         ("need",),
         (
             *dimension_columns("need"),
             replace(
-                VISITOR_DAYS,
-                title="Questionnaires (visitor-days)",
-                description="Distinct visitor-days with a completed questionnaire choosing the "
-                "need, rounded to the nearest 5; [c] where withheld",
+                visitor_days_column(),
+                title=_("Questionnaires (visitor-days)"),
+                description=_(
+                    "Distinct visitor-days with a completed questionnaire choosing the need, "
+                    "rounded to the nearest %(rounding)s; %(symbol)s where withheld",
+                    rounding=disclosure.ROUNDING,
+                    symbol=disclosure.SUPPRESSED,
+                ),
             ),
         ),
         rows,
@@ -452,7 +548,7 @@ def grouped_table(context: Context, group_by: tuple[str, ...]) -> Table:
     dimensions = set(group_by)
     if dimensions == {"region", "stage"}:
         return release_table(context, "region-stage")
-    if group_by in (("region",), ("stage",)):
+    if group_by in (("region",), ("stage",), ("language",)):
         return release_table(context, group_by[0])
     if group_by == (context.interval,):
         return release_table(context, "trend")
@@ -480,16 +576,15 @@ def _grouped_counts(context: Context, group_by: tuple[str, ...]) -> Table:
     released = disclosure.protect_list(counts, total_visitor_days(context.query))
     entries = [*((key, released[key]) for key in counts)]
     entries.append(((ALL,) * len(group_by), released[disclosure.TOTAL]))
-    names = " and ".join(_dimension_noun(d) for d in group_by)
     return Table(
         "grouped",
-        "Demand",
-        f"Searches by {names}",
-        SEARCHES,
+        _("Demand"),
+        _grouped_title(group_by),
+        searches_unit(),
         context.scope,
-        "One row per combination, and one for the total",
+        _("One row per combination, and one for the total"),
         group_by,
-        (*(c for d in group_by for c in dimension_columns(d)), VISITOR_DAYS),
+        (*(c for d in group_by for c in dimension_columns(d)), visitor_days_column()),
         [_row(context, group_by, key, value) for key, value in entries],
         released[disclosure.TOTAL],
         ("unit", "suppressed", "rounding", "several-values", "periods", "regions"),
@@ -503,16 +598,18 @@ def _grouped_terms(context: Context, group_by: tuple[str, ...]) -> Table:
     entries = [
         (tuple(text.split("\x1f")), value) for text, value in disclosure.release_terms(by_text)
     ]
-    names = " and ".join(_dimension_noun(d) for d in group_by)
     return Table(
         "grouped",
-        "Demand",
-        f"Searches by {names}",
-        SEARCHES,
+        _("Demand"),
+        _grouped_title(group_by),
+        searches_unit(),
         context.scope,
-        f"One row per combination used on at least {disclosure.THRESHOLD} visitor-days",
+        _(
+            "One row per combination used on at least %(threshold)s visitor-days",
+            threshold=disclosure.THRESHOLD,
+        ),
         group_by,
-        (*(c for d in group_by for c in dimension_columns(d)), VISITOR_DAYS),
+        (*(c for d in group_by for c in dimension_columns(d)), visitor_days_column()),
         [_row(context, group_by, key, value) for key, value in entries],
         None,
         ("unit", "free-text", "rounding", "several-values", "periods", "regions"),
@@ -530,8 +627,9 @@ def _row(
     return row
 
 
-def _dimension_noun(dimension: str) -> str:
-    """A dimension as a title names it."""
-    if dimension in TAXONOMY_DIMENSIONS:
-        return TAXONOMY_DIMENSIONS[dimension][1].lower()
-    return "search words" if dimension == "query" else dimension
+def _grouped_title(group_by: tuple[str, ...]) -> str:
+    """Searches by region and stage and ...: the first noun, then each further one with its
+    "and" (a whole phrase, since Welsh mutates a noun after "a": "rhanbarth a cham")."""
+    first, *others = (words(dimension) for dimension in group_by)
+    names = " ".join([first.noun, *(other.and_noun for other in others)])
+    return _("Searches by %(dimensions)s", dimensions=names)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypedDict
 
 from flask import current_app
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from directory.catalogue.models import Listing
@@ -27,6 +28,7 @@ from directory.demand.release import (
     grouped_table,
     release_table,
 )
+from directory.demand.tables import LANGUAGE_VALUES
 from directory.taxonomy import UK_WIDE, Taxonomy
 
 DEFAULT_DAYS = 28
@@ -36,7 +38,8 @@ PERIOD = "period"
 
 
 class ParameterError(ValueError):
-    """A bad export or API parameter, with the message to show."""
+    """A bad export or API parameter, with the message to show (in the request's language:
+    the API, which takes no language, answers in English)."""
 
     def __init__(self, parameter: str, message: str) -> None:
         super().__init__(message)
@@ -72,9 +75,9 @@ def parse_period(args: Mapping[str, str]) -> tuple[date, date]:
     date_to = _date(args, "to") or today()
     date_from = _date(args, "from") or date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from > date_to:
-        raise ParameterError("from", "from must be on or before to")
+        raise ParameterError("from", _("from must be on or before to"))
     if (date_to - date_from).days > MAX_DAYS:
-        raise ParameterError("from", f"the period can be at most {MAX_DAYS} days")
+        raise ParameterError("from", _("the period can be at most %(days)s days", days=MAX_DAYS))
     return date_from, date_to
 
 
@@ -86,21 +89,37 @@ def _date(args: Mapping[str, str], name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise ParameterError(name, f"{name} must be a date as YYYY-MM-DD") from None
+        raise ParameterError(
+            name, _("%(parameter)s must be a date as YYYY-MM-DD", parameter=name)
+        ) from None
 
 
 def parse_region(args: Mapping[str, str], taxonomy: Taxonomy) -> str | None:
     """An optional region slug."""
-    return _slug(args, "region", "regions", "region", taxonomy)
+    return _slug(args, "region", "regions", taxonomy)
 
 
-def _slug(
-    args: Mapping[str, str], parameter: str, name: str, noun: str, taxonomy: Taxonomy
-) -> str | None:
+def _slug(args: Mapping[str, str], parameter: str, name: str, taxonomy: Taxonomy) -> str | None:
     """An optional slug of one taxonomy."""
     value = (args.get(parameter) or "").strip()
     if value and value not in taxonomy.slugs(name):
-        raise ParameterError(parameter, f"'{value[:60]}' is not a known {noun}")
+        if parameter == "region":
+            message = _("'%(value)s' is not a known region", value=value[:60])
+        else:
+            message = _("'%(value)s' is not a known type of support", value=value[:60])
+        raise ParameterError(parameter, message)
+    return value or None
+
+
+def parse_language(args: Mapping[str, str]) -> str | None:
+    """The optional interface language to count searches of: en or cy. (`lang`, the page's
+    own language, is another parameter: a Welsh page can show English-language demand.)"""
+    value = (args.get("language") or "").strip()
+    if value and value not in LANGUAGE_VALUES:
+        raise ParameterError(
+            "language",
+            _("language must be one of %(values)s", values=", ".join(LANGUAGE_VALUES)),
+        )
     return value or None
 
 
@@ -110,18 +129,21 @@ def parse_interval(args: Mapping[str, str]) -> Interval | None:
     if not value:
         return None
     if value not in INTERVALS:
-        raise ParameterError(PERIOD, f"period must be one of {', '.join(INTERVALS)}")
+        raise ParameterError(
+            PERIOD, _("period must be one of %(values)s", values=", ".join(INTERVALS))
+        )
     return value
 
 
 def parse_release_args(args: Mapping[str, str], taxonomy: Taxonomy) -> tuple[DemandQuery, Interval]:
-    """What the page and every export count: from, to, region, support and period."""
+    """What the page and every export count: from, to, region, support, language and period."""
     date_from, date_to = parse_period(args)
     query = DemandQuery(
         date_from,
         date_to,
         region=parse_region(args, taxonomy),
-        support=_slug(args, "support", "support_types", "type of support", taxonomy),
+        support=_slug(args, "support", "support_types", taxonomy),
+        language=parse_language(args),
     )
     return query, parse_interval(args) or "week"
 
@@ -134,22 +156,25 @@ def parse_export_args(args: MultiDict[str, str], taxonomy: Taxonomy) -> ExportRe
     for name in names:
         if name not in (*GROUPS, PERIOD):
             raise ParameterError(
-                "group_by", f"group_by must be any of {', '.join((*GROUPS, PERIOD))}"
+                "group_by",
+                _("group_by must be any of %(values)s", values=", ".join((*GROUPS, PERIOD))),
             )
     group_by = tuple(dict.fromkeys(interval if name == PERIOD else name for name in names))
     times = [name for name in group_by if name in INTERVALS]
     if len(times) > 1 or (times and chosen and times[0] != chosen):
-        raise ParameterError("group_by", "group_by can hold one period, the same as period=")
+        raise ParameterError("group_by", _("group_by can hold one period, the same as period="))
     if times:
         interval = times[0]
     table = (args.get("table") or "").strip() or None
     if table and table not in RELEASE_TABLES:
-        raise ParameterError("table", f"table must be one of {', '.join(RELEASE_TABLES)}")
+        raise ParameterError(
+            "table", _("table must be one of %(values)s", values=", ".join(RELEASE_TABLES))
+        )
     if table and group_by:
-        raise ParameterError("table", "give table or group_by, not both")
+        raise ParameterError("table", _("give table or group_by, not both"))
     zero = (args.get("zero_results_only") or "false").strip().lower()
     if zero not in ("1", "0", "true", "false", "yes", "no"):
-        raise ParameterError("zero_results_only", "zero_results_only must be true or false")
+        raise ParameterError("zero_results_only", _("zero_results_only must be true or false"))
     query = replace(query, zero_results_only=zero in ("1", "true", "yes"))
     return ExportRequest(query, group_by, interval, table)
 

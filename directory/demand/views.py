@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from flask import (
@@ -19,17 +20,18 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from directory.accounts.forms import EmptyForm
 from directory.accounts.permissions import role_required
-from directory.demand import exports, tokens
+from directory.demand import disclosure, exports, tokens
 from directory.demand.forms import TokenForm
 from directory.demand.periods import INTERVALS
 from directory.demand.queries import DemandQuery
-from directory.demand.release import RELEASE_TABLES, build_release
+from directory.demand.release import BASIS, RELEASE_TABLES, build_release
 from directory.demand.service import (
     ExportRequest,
     ParameterError,
@@ -38,12 +40,16 @@ from directory.demand.service import (
     parse_export_args,
     parse_release_args,
 )
+from directory.demand.tables import words
+from directory.i18n import in_welsh
 from directory.inputs import required_text
 from directory.transactions import commit
 
 blueprint = Blueprint("insights", __name__, url_prefix="/insights")
 # A link to docs/demand-data.md, so an installed package carries the page's text.
 DOCS_FILE = Path(__file__).resolve().parent / "demand-data.md"
+# Its Welsh text, kept beside it (the same sections, updated with it).
+WELSH_DOCS_FILE = DOCS_FILE.with_name("demand-data.cy.md")
 TOP_TERMS = 20
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSVW = "application/csvm+json"
@@ -53,7 +59,8 @@ METADATA_SUFFIX = "-metadata.json"
 @blueprint.get("/")
 @role_required("analyst")
 def index() -> ResponseReturnValue:
-    """Top searches, the heat map, gaps, needs and the trend, filterable and downloadable."""
+    """Top searches, the heat map, gaps, needs, the trend and demand by interface language,
+    filterable and downloadable."""
     taxonomy = current_app.extensions["taxonomy"]
     try:
         query, interval = parse_release_args(request.args, taxonomy)
@@ -71,6 +78,8 @@ def index() -> ResponseReturnValue:
         release_args=release_args(query, interval),
         downloads=RELEASE_TABLES,
         intervals=INTERVALS,
+        interval_name=interval_name,
+        method_rows=method_rows(release.method),
         top_terms=TOP_TERMS,
         heat_class=heat_class,
         # Founders waiting with alerts: the alerts package provides it (demand cannot import it).
@@ -85,8 +94,86 @@ def release_args(query: DemandQuery, interval: str) -> dict[str, str]:
         args["region"] = query.region
     if query.support:
         args["support"] = query.support
+    if query.language:
+        args["language"] = query.language
     args["period"] = interval
     return args
+
+
+def interval_name(interval: str) -> str:
+    """Week, Month or Quarter, in the current language (the trend's choices)."""
+    return words(interval).heading
+
+
+def method_rows(method: dict[str, Any]) -> list[tuple[str, str]]:
+    """The method metadata as the page lists it, in the current language: its keys as
+    headings (Threshold, Rounding...), its words translated, its values as they are."""
+    rows = []
+    for name, value in method.items():
+        heading = METHOD_HEADINGS.get(name)
+        rows.append(
+            (heading() if heading else name.replace("_", " ").capitalize(), _method_value(value))
+        )
+    return rows
+
+
+def _method_value(value: Any) -> str:
+    """One value of the method, as the page shows it."""
+    if isinstance(value, dict):
+        return _("%(start)s to %(end)s", start=value.get("from"), end=value.get("to"))
+    if value is None:
+        return "\u2013"
+    if isinstance(value, bool):
+        return _("True") if value else _("False")
+    if isinstance(value, str) and value in METHOD_WORDS:
+        return METHOD_WORDS[value]()
+    return str(value)
+
+
+# The method's keys and words as a person reads them (the JSON keeps the keys and English).
+METHOD_HEADINGS: dict[str, Any] = {
+    "unit": lambda: _("Unit"),
+    "threshold": lambda: _("Threshold"),
+    "suppressed_marker": lambda: _("Suppressed marker"),
+    "rounding": lambda: _("Rounding"),
+    "secondary_suppression": lambda: _("Secondary suppression"),
+    "free_text": lambda: _("Free text"),
+    "period": lambda: _("Period"),
+    "generated_at": lambda: _("Generated at"),
+    "event_count_basis": lambda: _("Event count basis"),
+    "synthetic_events": lambda: _("Synthetic events"),
+    "documentation": lambda: _("Documentation"),
+    "region": lambda: _("Region"),
+    "support": lambda: _("Support"),
+    "zero_results_only": lambda: _("Zero results only"),
+    "trend_period": lambda: _("Trend period"),
+    "language": lambda: _("Language"),
+}
+METHOD_WORDS: dict[str, Any] = {
+    "distinct visitor-days": lambda: _("distinct visitor-days"),
+    f"nearest {disclosure.ROUNDING}": lambda: _(
+        "nearest %(rounding)s", rounding=disclosure.ROUNDING
+    ),
+    "totals and cells that would reveal a suppressed cell by subtraction are suppressed too": (
+        lambda: _(
+            "totals and cells that would reveal a suppressed cell by subtraction are suppressed too"
+        )
+    ),
+    f"query terms are released only when they reach {disclosure.THRESHOLD} visitor-days": (
+        lambda: _(
+            "query terms are released only when they reach %(threshold)s visitor-days",
+            threshold=disclosure.THRESHOLD,
+        )
+    ),
+    BASIS: lambda: _(
+        "searches on the search page and the API, and completed questionnaires "
+        "(listing opens are counted separately)"
+    ),
+    "excluded": lambda: _("excluded"),
+    "week": lambda: _("week"),
+    "month": lambda: _("month"),
+    "quarter": lambda: _("quarter"),
+}
 
 
 def heat_class(value: int | str, largest: int) -> str:
@@ -102,7 +189,7 @@ def _export_request() -> ExportRequest:
 
 
 def _bad_parameter(error: ParameterError) -> Response:
-    """A 400 naming the parameter, as plain text."""
+    """A 400 naming the parameter, as plain text (the message in the request's language)."""
     return Response(f"{error.parameter}: {error.message}\n", 400, mimetype="text/plain")
 
 
@@ -189,15 +276,21 @@ def revoke(token_id: int) -> ResponseReturnValue:
         abort(400)
     row = tokens.revoke_token(current_user, token_id) or abort(404)
     commit()
-    flash(f"The token \u201c{row.name}\u201d is revoked.")
+    flash(_("The token \u201c%(name)s\u201d is revoked.", name=row.name))
     return redirect(url_for("insights.api_tokens"))
 
 
 @blueprint.get("/about-the-data")
 def about() -> ResponseReturnValue:
-    """What is counted, what is never stored, the disclosure rules (docs/demand-data.md)."""
+    """What is counted, what is never stored, the disclosure rules (docs/demand-data.md), in
+    Welsh from demand-data.cy.md beside it when the page is Welsh and that file is there."""
+    path, language = DOCS_FILE, "en"
+    if in_welsh() and WELSH_DOCS_FILE.is_file():
+        path, language = WELSH_DOCS_FILE, "cy"
     return render_template(
-        "insights/about.html", document=markdown_html(DOCS_FILE.read_text(encoding="utf-8"))
+        "insights/about.html",
+        document=markdown_html(path.read_text(encoding="utf-8")),
+        document_language=language,
     )
 
 

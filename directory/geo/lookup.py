@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from directory.geo.authorities import local_authorities
 from directory.geo.fileformat import FORMAT_VERSION, SCALE
 from directory.geo.places import place_key, split_qualifier
@@ -44,6 +47,23 @@ MAX_QUERY_CHARS = 100
 MAX_CANDIDATES = 10
 
 
+# Where a Crown Dependency's place is, a whole sentence each (Welsh mutates after "yn").
+OUTSIDE_SENTENCES = {
+    CROWN_DEPENDENCY_AREAS["GY"]: _l(
+        "%(place)s is in Guernsey, in the Channel Islands, a Crown Dependency outside the UK's "
+        "12 nations and regions that this directory covers."
+    ),
+    CROWN_DEPENDENCY_AREAS["JE"]: _l(
+        "%(place)s is in Jersey, in the Channel Islands, a Crown Dependency outside the UK's "
+        "12 nations and regions that this directory covers."
+    ),
+    CROWN_DEPENDENCY_AREAS["IM"]: _l(
+        "%(place)s is in the Isle of Man, a Crown Dependency outside the UK's 12 nations and "
+        "regions that this directory covers."
+    ),
+}
+
+
 class GeoError(Exception):
     """A lookup that found no single point; the message is written for the person who asked."""
 
@@ -60,7 +80,7 @@ class Ambiguous(GeoError):
     """Several places share the name; candidates says which."""
 
     def __init__(self, query: str, candidates: list[GeoResult]) -> None:
-        super().__init__(f"There is more than one ‘{query}’. Which did you mean?")
+        super().__init__(_("There is more than one ‘%(place)s’. Which did you mean?", place=query))
         self.query = query
         self.candidates = candidates
 
@@ -93,10 +113,7 @@ class GeoResult:
         """An explanation when the result lies outside the 12 nations and regions."""
         if not self.outside:
             return None
-        return (
-            f"{self.label} is in {self.outside}, a Crown Dependency outside the UK's "
-            "12 nations and regions that this directory covers."
-        )
+        return _(OUTSIDE_SENTENCES[self.outside], place=self.label)
 
     def as_dict(self) -> dict:
         """The JSON shape of the geo API."""
@@ -140,7 +157,7 @@ class GeoLookup:
         if connection is None:
             if not self.path.is_file():
                 raise Unavailable(
-                    "Postcode and place search is not set up yet (run `flask geo build`)."
+                    _("Postcode and place search is not set up yet (run `flask geo build`).")
                 )
             # immutable=1: the file is replaced, never changed in place, so no locking needed.
             uri = f"file:{self.path}?mode=ro&immutable=1"
@@ -209,7 +226,7 @@ class GeoLookup:
         """Resolve text to a point; raise NotFound, Ambiguous or Unavailable."""
         query = " ".join(text.split())[:MAX_QUERY_CHARS]
         if not query:
-            raise NotFound("Enter a postcode or the name of a town or city.")
+            raise NotFound(_("Enter a postcode or the name of a town or city."))
         postcode = read_postcode(query)
         if postcode is not None:
             found = self._postcode(query, postcode)
@@ -221,10 +238,17 @@ class GeoLookup:
             return found_place
         if postcode is not None and postcode.kind in ("postcode", "sector"):
             raise NotFound(
-                f"We could not find the postcode {postcode.label}. Check it and try again."
+                _(
+                    "We could not find the postcode %(postcode)s. Check it and try again.",
+                    postcode=postcode.label,
+                )
             )
         raise NotFound(
-            f"We could not find ‘{query}’. Try a UK postcode, such as LS1 4AP, or a town or city."
+            _(
+                "We could not find ‘%(place)s’. Try a UK postcode, such as LS1 4AP, or a town "
+                "or city.",
+                place=query,
+            )
         )
 
     def _postcode(self, query: str, postcode: PostcodeQuery) -> GeoResult | None:

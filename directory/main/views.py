@@ -1,9 +1,15 @@
 """The home page."""
 
+from datetime import date
+
 from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
 blueprint = Blueprint("main", __name__)
+
+# When the accessibility statement was written, and when it was last reviewed.
+STATEMENT_PREPARED = date(2026, 11, 30)
+STATEMENT_REVIEWED = date(2026, 11, 30)
 
 
 @blueprint.get("/")
@@ -21,7 +27,11 @@ def about() -> ResponseReturnValue:
 @blueprint.get("/accessibility")
 def accessibility() -> ResponseReturnValue:
     """The accessibility statement: the standard, how it was tested, known issues."""
-    return render_template("main/accessibility.html")
+    return render_template(
+        "main/accessibility.html",
+        statement_prepared=STATEMENT_PREPARED,
+        statement_reviewed=STATEMENT_REVIEWED,
+    )
 
 
 @blueprint.get("/privacy")

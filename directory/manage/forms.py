@@ -7,6 +7,8 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (  # type: ignore[attr-defined]  # SelectChoice: WTForms 3.3; stubs are 3.2
     SelectChoice,
@@ -23,6 +25,7 @@ from directory.catalogue.records import (
     Problem,
     Record,
 )
+from directory.i18n import in_welsh, term_label
 from directory.inputs import column_length, is_whole_number, web_address_problem
 from directory.states import ApplicationStatus
 from directory.taxonomy import UK_WIDE
@@ -30,84 +33,290 @@ from directory.taxonomy import UK_WIDE
 LOCATION_SLOTS = 3
 TEXT_MAX = 5000
 LINE_MAX = 200
+NAME_MAX = column_length(Listing.name)
+ORGANISATION_NAME_MAX = column_length(Organisation.name)
+ANSWER_MAX = 1000
+ORGANISATION_DESCRIPTION_MAX = 2000
+# The owner's Welsh text, as the listing shows it on Welsh pages (all optional).
+WELSH_FIELDS = ("name_cy", "summary_cy", "description_cy", "eligibility_cy", "how_to_apply_cy")
 
 
-def _length(maximum: int, label: str) -> Length:
-    return Length(max=maximum, message=f"{label} must be {maximum:,} characters or fewer")
+def _length(maximum: int, message: str) -> Length:
+    """At most `maximum` characters; `message` says so in a whole sentence about the field."""
+    return Length(max=maximum, message=message)
+
+
+def _most(maximum: int) -> str:
+    """A length limit as a sentence shows it: 5,000."""
+    return f"{maximum:,}"
 
 
 def web_address(_form: FlaskForm, field: StringField) -> None:
     """Only http(s) links are stored: a javascript: address would become a link on a page."""
     if field.data and web_address_problem(field.data.strip()):
-        raise ValidationError("Enter a web address starting http:// or https://")
+        raise ValidationError(_("Enter a web address starting http:// or https://"))
 
 
 class ListingForm(FlaskForm):
     """Everything an owner says about a listing; domain rules are the catalogue's own."""
 
     name = StringField(
-        "Name", [InputRequired("Enter the name"), _length(column_length(Listing.name), "Name")]
+        _l("Name"),
+        [
+            InputRequired(_l("Enter the name")),
+            _length(
+                NAME_MAX,
+                _l("Name must be %(maximum)s characters or fewer", maximum=_most(NAME_MAX)),
+            ),
+        ],
     )
     summary = TextAreaField(
-        "Summary",
-        [InputRequired("Enter a summary"), _length(MAX_SUMMARY_CHARS, "Summary")],
+        _l("Summary"),
+        [
+            InputRequired(_l("Enter a summary")),
+            _length(
+                MAX_SUMMARY_CHARS,
+                _l(
+                    "Summary must be %(maximum)s characters or fewer",
+                    maximum=_most(MAX_SUMMARY_CHARS),
+                ),
+            ),
+        ],
     )
     description = TextAreaField(
-        "Description", [InputRequired("Enter a description"), _length(TEXT_MAX, "Description")]
+        _l("Description"),
+        [
+            InputRequired(_l("Enter a description")),
+            _length(
+                TEXT_MAX,
+                _l("Description must be %(maximum)s characters or fewer", maximum=_most(TEXT_MAX)),
+            ),
+        ],
     )
-    support_types = SelectMultipleField("Type of support", validate_choice=False)
-    stages = SelectMultipleField("Business stages", validate_choice=False)
-    sectors = SelectMultipleField("Sectors", validate_choice=False)
-    regions = SelectMultipleField("Where", validate_choice=False)
-    business_sizes = SelectMultipleField("Business size", validate_choice=False)
-    tags = StringField("Tags", [Optional(), _length(LINE_MAX, "Tags")])
+    support_types = SelectMultipleField(_l("Type of support"), validate_choice=False)
+    stages = SelectMultipleField(_l("Business stages"), validate_choice=False)
+    sectors = SelectMultipleField(_l("Sectors"), validate_choice=False)
+    regions = SelectMultipleField(_l("Where"), validate_choice=False)
+    business_sizes = SelectMultipleField(_l("Business size"), validate_choice=False)
+    tags = StringField(
+        _l("Tags"),
+        [
+            Optional(),
+            _length(
+                LINE_MAX,
+                _l("Tags must be %(maximum)s characters or fewer", maximum=_most(LINE_MAX)),
+            ),
+        ],
+    )
     # Whether it is a web address is the catalogue's rule, checked with the others.
     website = StringField(
-        "Website", [Optional(), _length(column_length(Listing.website), "Website")]
+        _l("Website"),
+        [
+            Optional(),
+            _length(
+                column_length(Listing.website),
+                _l(
+                    "Website must be %(maximum)s characters or fewer",
+                    maximum=_most(column_length(Listing.website)),
+                ),
+            ),
+        ],
     )
     contact_email = StringField(
-        "Email address for enquiries",
-        [Optional(), _length(column_length(Listing.contact_email), "Email address")],
+        _l("Email address for enquiries"),
+        [
+            Optional(),
+            _length(
+                column_length(Listing.contact_email),
+                _l(
+                    "Email address must be %(maximum)s characters or fewer",
+                    maximum=_most(column_length(Listing.contact_email)),
+                ),
+            ),
+        ],
     )
     contact_phone = StringField(
-        "Phone number", [Optional(), _length(column_length(Listing.contact_phone), "Phone number")]
+        _l("Phone number"),
+        [
+            Optional(),
+            _length(
+                column_length(Listing.contact_phone),
+                _l(
+                    "Phone number must be %(maximum)s characters or fewer",
+                    maximum=_most(column_length(Listing.contact_phone)),
+                ),
+            ),
+        ],
     )
     contact_form = StringField(
-        "Enquiry or application form",
-        [Optional(), _length(column_length(Listing.contact_form), "Form address")],
+        _l("Enquiry or application form"),
+        [
+            Optional(),
+            _length(
+                column_length(Listing.contact_form),
+                _l(
+                    "Form address must be %(maximum)s characters or fewer",
+                    maximum=_most(column_length(Listing.contact_form)),
+                ),
+            ),
+        ],
     )
     how_to_apply = TextAreaField(
-        "How to apply", [InputRequired("Say how to apply"), _length(TEXT_MAX, "How to apply")]
+        _l("How to apply"),
+        [
+            InputRequired(_l("Say how to apply")),
+            _length(
+                TEXT_MAX,
+                _l("How to apply must be %(maximum)s characters or fewer", maximum=_most(TEXT_MAX)),
+            ),
+        ],
     )
-    cost = StringField("Cost to the founder", [Optional(), _length(LINE_MAX * 2, "Cost")])
-    funding_min = StringField("Smallest amount (£)", [Optional(), _length(12, "Amount")])
-    funding_max = StringField("Largest amount (£)", [Optional(), _length(12, "Amount")])
+    cost = StringField(
+        _l("Cost to the founder"),
+        [
+            Optional(),
+            _length(
+                LINE_MAX * 2,
+                _l("Cost must be %(maximum)s characters or fewer", maximum=_most(LINE_MAX * 2)),
+            ),
+        ],
+    )
+    funding_min = StringField(
+        _l("Smallest amount (£)"),
+        [Optional(), _length(12, _l("Amount must be %(maximum)s characters or fewer", maximum=12))],
+    )
+    funding_max = StringField(
+        _l("Largest amount (£)"),
+        [Optional(), _length(12, _l("Amount must be %(maximum)s characters or fewer", maximum=12))],
+    )
     equity_taken = SelectField(
-        "Does it take equity?",
+        _l("Does it take equity?"),
         choices=[
-            SelectChoice("", "Not applicable"),
-            SelectChoice("no", "No"),
-            SelectChoice("yes", "Yes"),
+            SelectChoice("", _l("Not applicable")),
+            SelectChoice("no", _l("No")),
+            SelectChoice("yes", _l("Yes")),
         ],
         validate_choice=False,
     )
-    eligibility = TextAreaField("Eligibility", [Optional(), _length(TEXT_MAX, "Eligibility")])
+    eligibility = TextAreaField(
+        _l("Eligibility"),
+        [
+            Optional(),
+            _length(
+                TEXT_MAX,
+                _l("Eligibility must be %(maximum)s characters or fewer", maximum=_most(TEXT_MAX)),
+            ),
+        ],
+    )
     application_status = SelectField(
-        "Applications",
+        _l("Applications"),
         choices=[
-            SelectChoice(ApplicationStatus.ROLLING, "Open all year"),
-            SelectChoice(ApplicationStatus.OPEN, "Open now, for a limited time"),
-            SelectChoice(ApplicationStatus.OPENS, "Opening on a date"),
-            SelectChoice(ApplicationStatus.CLOSED, "Closed"),
+            SelectChoice(ApplicationStatus.ROLLING, _l("Open all year")),
+            SelectChoice(ApplicationStatus.OPEN, _l("Open now, for a limited time")),
+            SelectChoice(ApplicationStatus.OPENS, _l("Opening on a date")),
+            SelectChoice(ApplicationStatus.CLOSED, _l("Closed")),
         ],
         validate_choice=False,
     )
-    opens_on = StringField("Opens on", [Optional(), _length(20, "Date")])
-    deadline = StringField("Deadline", [Optional(), _length(20, "Date")])
-    next_round = TextAreaField(
-        "Next round", [Optional(), _length(LINE_MAX * 2, "What is known of the next round")]
+    opens_on = StringField(
+        _l("Opens on"),
+        [Optional(), _length(20, _l("Date must be %(maximum)s characters or fewer", maximum=20))],
     )
-    sources = TextAreaField("Sources", [Optional(), _length(TEXT_MAX, "Sources")])
+    deadline = StringField(
+        _l("Deadline"),
+        [Optional(), _length(20, _l("Date must be %(maximum)s characters or fewer", maximum=20))],
+    )
+    next_round = TextAreaField(
+        _l("Next round"),
+        [
+            Optional(),
+            _length(
+                LINE_MAX * 2,
+                _l(
+                    "What is known of the next round must be %(maximum)s characters or fewer",
+                    maximum=_most(LINE_MAX * 2),
+                ),
+            ),
+        ],
+    )
+    sources = TextAreaField(
+        _l("Sources"),
+        [
+            Optional(),
+            _length(
+                TEXT_MAX,
+                _l("Sources must be %(maximum)s characters or fewer", maximum=_most(TEXT_MAX)),
+            ),
+        ],
+    )
+    # Welsh text, optional, with the English fields' limits; shown on Welsh pages. Labelled in
+    # Welsh in both languages, as the text they hold (lang="cy"): the fieldset's legend and each
+    # hint say in the page's language what they are.
+    name_cy = StringField(
+        "Enw",
+        [
+            Optional(),
+            _length(
+                NAME_MAX,
+                _l(
+                    "Name in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(NAME_MAX),
+                ),
+            ),
+        ],
+    )
+    summary_cy = TextAreaField(
+        "Crynodeb",
+        [
+            Optional(),
+            _length(
+                MAX_SUMMARY_CHARS,
+                _l(
+                    "Summary in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(MAX_SUMMARY_CHARS),
+                ),
+            ),
+        ],
+    )
+    description_cy = TextAreaField(
+        "Disgrifiad",
+        [
+            Optional(),
+            _length(
+                TEXT_MAX,
+                _l(
+                    "Description in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(TEXT_MAX),
+                ),
+            ),
+        ],
+    )
+    eligibility_cy = TextAreaField(
+        "Cymhwysedd",
+        [
+            Optional(),
+            _length(
+                TEXT_MAX,
+                _l(
+                    "Eligibility in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(TEXT_MAX),
+                ),
+            ),
+        ],
+    )
+    how_to_apply_cy = TextAreaField(
+        "Sut i wneud cais",
+        [
+            Optional(),
+            _length(
+                TEXT_MAX,
+                _l(
+                    "How to apply in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(TEXT_MAX),
+                ),
+            ),
+        ],
+    )
 
     def __init__(
         self, *args: Any, kept_sources: list[dict[str, Any]] | None = None, **kwargs: Any
@@ -119,10 +328,10 @@ class ListingForm(FlaskForm):
         taxonomy = current_app.extensions["taxonomy"]
         for name in ("support_types", "stages", "sectors", "business_sizes"):
             getattr(self, name).choices = [
-                SelectChoice(t.slug, t.label) for t in taxonomy.terms(name)
+                SelectChoice(t.slug, term_label(t)) for t in taxonomy.terms(name)
             ]
-        self.regions.choices = [SelectChoice(UK_WIDE, "Anywhere in the UK")] + [
-            SelectChoice(t.slug, t.label) for t in taxonomy.regions
+        self.regions.choices = [SelectChoice(UK_WIDE, _("Anywhere in the UK"))] + [
+            SelectChoice(t.slug, term_label(t)) for t in taxonomy.regions
         ]
 
     def raw_record(self) -> Record:
@@ -155,6 +364,7 @@ class ListingForm(FlaskForm):
             "deadline": _date(self.deadline.data),
             "next_round": self.next_round.data or None,
             "sources": _sources(self.sources.data, self._kept_sources),
+            **{name: getattr(self, name).data or None for name in WELSH_FIELDS},
         }
 
     def locations_data(self) -> list[dict[str, str | None]]:
@@ -192,6 +402,7 @@ class ListingForm(FlaskForm):
             "sectors",
             "regions",
             "business_sizes",
+            *WELSH_FIELDS,
         ):
             getattr(self, name).data = record.get(name)
         self.tags.data = ", ".join(record.get("tags") or [])
@@ -218,15 +429,29 @@ class ListingForm(FlaskForm):
             if target is not None and hasattr(target, "errors"):
                 if isinstance(target.errors, tuple):
                     target.errors = list(target.errors)
-                target.errors.append(_sentence(field, problem.message))
+                target.errors.append(_sentence(field, problem.message, _label_of(target)))
             else:
                 self.form_errors.append(_sentence(field, problem.message))
 
 
-def _sentence(field: str, message: str) -> str:
-    """Turn 'stages', 'needs at least one value' into a sentence a person reads."""
-    label = field.replace("_", " ").capitalize()
-    return f"{label} {message}"
+def _label_of(field: object) -> str | None:
+    """A form field's label text, in the page's language (None if it has none)."""
+    label = getattr(field, "label", None)
+    text = getattr(label, "text", None)
+    return str(text) if text else None
+
+
+def _sentence(field: str, message: str, label: str | None = None) -> str:
+    """Turn 'stages', 'needs at least one value' into a sentence a person reads.
+
+    In English the message is a predicate that follows the field's name ("Stages needs at least
+    one value"), as it always has. In Welsh it is a clause of its own, after the form's (Welsh)
+    label for the field where it has one: "Camau busnes: dewiswch o leiaf un".
+    """
+    name = field.replace("_", " ").capitalize()
+    if in_welsh():
+        return _("%(field)s: %(message)s", field=label or name, message=message)
+    return f"{name} {message}"
 
 
 def _amount(text: str | None) -> int | str | None:
@@ -266,43 +491,112 @@ def _date(text: str | None) -> date | str | None:
     return text
 
 
+def _connection() -> TextAreaField:
+    """How the user is connected to an organisation, for a moderator to check."""
+    return TextAreaField(
+        _l("How are you connected to this organisation?"),
+        [
+            InputRequired(_l("Say how you are connected to the organisation")),
+            _length(
+                ANSWER_MAX,
+                _l(
+                    "Your answer must be %(maximum)s characters or fewer", maximum=_most(ANSWER_MAX)
+                ),
+            ),
+        ],
+    )
+
+
 class MembershipRequestForm(FlaskForm):
     """Why the user should manage an existing organisation."""
 
-    message = TextAreaField(
-        "How are you connected to this organisation?",
-        [
-            InputRequired("Say how you are connected to the organisation"),
-            _length(1000, "Your answer"),
-        ],
-    )
+    message = _connection()
 
 
 class OrganisationProposalForm(FlaskForm):
     """A new organisation, for moderators to check."""
 
     name = StringField(
-        "Organisation name",
-        [InputRequired("Enter the name"), _length(column_length(Organisation.name), "Name")],
-    )
-    website = StringField(
-        "Website",
-        [Optional(), _length(column_length(Organisation.website), "Website"), web_address],
-    )
-    description = TextAreaField(
-        "What the organisation does",
-        [InputRequired("Describe the organisation"), _length(2000, "Description")],
-    )
-    message = TextAreaField(
-        "How are you connected to this organisation?",
+        _l("Organisation name"),
         [
-            InputRequired("Say how you are connected to the organisation"),
-            _length(1000, "Your answer"),
+            InputRequired(_l("Enter the name")),
+            _length(
+                ORGANISATION_NAME_MAX,
+                _l(
+                    "Name must be %(maximum)s characters or fewer",
+                    maximum=_most(ORGANISATION_NAME_MAX),
+                ),
+            ),
         ],
     )
+    website = StringField(
+        _l("Website"),
+        [
+            Optional(),
+            _length(
+                column_length(Organisation.website),
+                _l(
+                    "Website must be %(maximum)s characters or fewer",
+                    maximum=_most(column_length(Organisation.website)),
+                ),
+            ),
+            web_address,
+        ],
+    )
+    description = TextAreaField(
+        _l("What the organisation does"),
+        [
+            InputRequired(_l("Describe the organisation")),
+            _length(
+                ORGANISATION_DESCRIPTION_MAX,
+                _l(
+                    "Description must be %(maximum)s characters or fewer",
+                    maximum=_most(ORGANISATION_DESCRIPTION_MAX),
+                ),
+            ),
+        ],
+    )
+    # The organisation's Welsh name and description, if it publishes them (optional); labelled
+    # in Welsh as the listing form's Welsh fields are.
+    name_cy = StringField(
+        "Enw’r sefydliad",
+        [
+            Optional(),
+            _length(
+                ORGANISATION_NAME_MAX,
+                _l(
+                    "Name in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(ORGANISATION_NAME_MAX),
+                ),
+            ),
+        ],
+    )
+    description_cy = TextAreaField(
+        "Beth mae’r sefydliad yn ei wneud",
+        [
+            Optional(),
+            _length(
+                ORGANISATION_DESCRIPTION_MAX,
+                _l(
+                    "Description in Welsh must be %(maximum)s characters or fewer",
+                    maximum=_most(ORGANISATION_DESCRIPTION_MAX),
+                ),
+            ),
+        ],
+    )
+    message = _connection()
 
 
 class ReasonForm(FlaskForm):
     """A moderator's reason for a decision."""
 
-    reason = TextAreaField("Reason", [InputRequired("Give a reason"), _length(1000, "Reason")])
+    reason = TextAreaField(
+        _l("Reason"),
+        [
+            InputRequired(_l("Give a reason")),
+            _length(
+                ANSWER_MAX,
+                _l("Reason must be %(maximum)s characters or fewer", maximum=_most(ANSWER_MAX)),
+            ),
+        ],
+    )

@@ -143,14 +143,23 @@ def request_membership(user: User, organisation: Organisation, message: str) -> 
 
 
 def propose_organisation(
-    user: User, name: str, website: str | None, description: str, message: str
+    user: User,
+    name: str,
+    website: str | None,
+    description: str,
+    message: str,
+    name_cy: str | None = None,
+    description_cy: str | None = None,
 ) -> Membership:
-    """A new organisation, hidden until a moderator approves it with the user as its owner."""
+    """A new organisation, hidden until a moderator approves it with the user as its owner;
+    its Welsh name and description too, when the user gives them."""
     organisation = Organisation(
         slug=unique_slug(Organisation, name),
         name=name.strip(),
         website=(website or "").strip() or None,
         description=description.strip(),
+        name_cy=(name_cy or "").strip() or None,
+        description_cy=(description_cy or "").strip() or None,
         moderation_state="proposed",
     )
     save_organisation(organisation, user)

@@ -4,6 +4,8 @@ from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from directory.accounts.forms import EmptyForm
@@ -34,7 +36,7 @@ def require_sign_in() -> None:
 def commit_listing_change(message: str) -> None:
     """Commit (the index catches up after the commit), and tell the user."""
     commit()
-    flash(message)
+    flash(str(message))  # a lazy message is put into words now, in the page's language
 
 
 @blueprint.get("/")
@@ -75,7 +77,12 @@ def request_organisation(slug: str) -> ResponseReturnValue:
     if form.validate_on_submit():
         services.request_membership(current_user, organisation, required_text(form.message))
         commit()
-        flash(f"Your request to manage {organisation.name} has been sent to the moderators.")
+        flash(
+            _(
+                "Your request to manage %(organisation)s has been sent to the moderators.",
+                organisation=organisation.name,
+            )
+        )
         return redirect(url_for("manage.index"))
     return render_template("manage/request.html", form=form, organisation=organisation)
 
@@ -91,9 +98,16 @@ def propose_organisation() -> ResponseReturnValue:
             form.website.data,
             required_text(form.description),
             required_text(form.message),
+            name_cy=form.name_cy.data,
+            description_cy=form.description_cy.data,
         )
         commit()
-        flash(f"{form.name.data} has been sent to the moderators for approval.")
+        flash(
+            _(
+                "%(organisation)s has been sent to the moderators for approval.",
+                organisation=form.name.data,
+            )
+        )
         return redirect(url_for("manage.index"))
     return render_template("manage/propose.html", form=form)
 
@@ -109,7 +123,7 @@ def new_listing() -> ResponseReturnValue:
         if not problems:
             listing = changes.create_draft(current_user, organisation, record)
             commit()
-            flash("Your listing is saved as a draft. Submit it for review when it is ready.")
+            flash(_("Your listing is saved as a draft. Submit it for review when it is ready."))
             return redirect(url_for("manage.edit_listing", slug=listing.slug))
         form.add_problems(problems)
     return render_template(
@@ -141,12 +155,9 @@ def edit_listing(slug: str) -> ResponseReturnValue:
                 last_checked_how="owner",
             )
             commit_listing_change(
-                "Your changes are saved."
-                + (
-                    " They are live now."
-                    if listing.moderation_state == ModerationState.PUBLISHED
-                    else ""
-                )
+                _("Your changes are saved. They are live now.")
+                if listing.moderation_state == ModerationState.PUBLISHED
+                else _("Your changes are saved.")
             )
             return redirect(url_for("manage.edit_listing", slug=listing.slug))
         form.add_problems(problems)
@@ -185,11 +196,11 @@ def listing_history(slug: str) -> ResponseReturnValue:
 _DRAFTS = {ModerationState.DRAFT, ModerationState.REJECTED}
 _LIVE = {ModerationState.PUBLISHED}
 ACTIONS = {
-    "submit": (_DRAFTS, "Your listing has been sent to the moderators."),
-    "pause": (_LIVE, "Your listing is paused: founders see it is not taking applications."),
-    "close": (_LIVE | _DRAFTS, "Your listing is closed."),
-    "reopen": (_LIVE, "Your listing is active again."),
-    "check": (_LIVE, "Thank you: the listing shows today as the date it was last checked."),
+    "submit": (_DRAFTS, _l("Your listing has been sent to the moderators.")),
+    "pause": (_LIVE, _l("Your listing is paused: founders see it is not taking applications.")),
+    "close": (_LIVE | _DRAFTS, _l("Your listing is closed.")),
+    "reopen": (_LIVE, _l("Your listing is active again.")),
+    "check": (_LIVE, _l("Thank you: the listing shows today as the date it was last checked.")),
 }
 
 
@@ -203,7 +214,7 @@ def listing_action(slug: str, action: str) -> ResponseReturnValue:
     if not EmptyForm().validate_on_submit():
         abort(400)
     if listing.moderation_state not in states:
-        flash("That cannot be done to this listing in its current state.")
+        flash(_("That cannot be done to this listing in its current state."))
         return redirect(url_for("manage.index"))
     if action == "submit":
         changes.submit(listing, current_user)

@@ -2,6 +2,7 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from directory.accounts.forms import EmptyForm
@@ -74,10 +75,10 @@ def approve(slug: str) -> ResponseReturnValue:
     """Publish a submitted listing."""
     listing = listing_or_404(slug)
     if listing.moderation_state != ModerationState.SUBMITTED:
-        abort(409, description="Only a submitted listing can be approved.")
+        abort(409, description=_("Only a submitted listing can be approved."))
     changes.publish(listing, current_user)
     commit()
-    flash(f"{listing.name} is published.")
+    flash(_("%(listing)s is published.", listing=listing.name))
     return redirect(url_for("moderation.queue"))
 
 
@@ -87,13 +88,13 @@ def reject(slug: str) -> ResponseReturnValue:
     listing = listing_or_404(slug)
     form = ReasonForm()
     if listing.moderation_state != ModerationState.SUBMITTED:
-        abort(409, description="Only a submitted listing can be sent back.")
+        abort(409, description=_("Only a submitted listing can be sent back."))
     if not form.validate_on_submit():
-        flash("Give a reason, so the owners know what to change.")
+        flash(_("Give a reason, so the owners know what to change."))
         return redirect(url_for("moderation.review", slug=slug))
     changes.reject(listing, current_user, required_text(form.reason))
     commit()
-    flash(f"{listing.name} has been sent back to its owners.")
+    flash(_("%(listing)s has been sent back to its owners.", listing=listing.name))
     return redirect(url_for("moderation.queue"))
 
 
@@ -103,7 +104,7 @@ def check(slug: str) -> ResponseReturnValue:
     listing = listing_or_404(slug)
     changes.confirm_accurate(listing, current_user, "a moderator", "moderator")
     commit()
-    flash(f"{listing.name} is marked as checked today.")
+    flash(_("%(listing)s is marked as checked today.", listing=listing.name))
     return redirect(url_for("moderation.review", slug=slug))
 
 
@@ -116,7 +117,7 @@ def restore(slug: str, change_id: str) -> ResponseReturnValue:
     except LookupError:
         abort(404)
     commit()
-    flash("The earlier version is restored. The restore itself is in the history.")
+    flash(_("The earlier version is restored. The restore itself is in the history."))
     return redirect(url_for("moderation.review", slug=slug))
 
 
@@ -128,7 +129,7 @@ def decide(membership_id: int, decision: str) -> ResponseReturnValue:
         abort(404)
     form = ReasonForm()
     if decision == "reject" and not form.validate_on_submit():
-        flash("Give a reason for rejecting the request.")
+        flash(_("Give a reason for rejecting the request."))
         return redirect(url_for("moderation.queue"))
     decide_membership(
         membership,
@@ -137,7 +138,10 @@ def decide(membership_id: int, decision: str) -> ResponseReturnValue:
         form.reason.data if decision == "reject" else None,
     )
     commit()
-    flash(f"Request from {membership.user.email} {decision}d.")
+    if decision == "approve":
+        flash(_("Request from %(email)s approved.", email=membership.user.email))
+    else:
+        flash(_("Request from %(email)s rejected.", email=membership.user.email))
     return redirect(url_for("moderation.queue"))
 
 
@@ -149,5 +153,5 @@ def feedback_done(feedback_id: int) -> ResponseReturnValue:
         abort(400)
     dealt_with(feedback)
     commit()
-    flash("The feedback is marked as dealt with and deleted.")
+    flash(_("The feedback is marked as dealt with and deleted."))
     return redirect(url_for("moderation.queue"))

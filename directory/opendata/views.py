@@ -9,11 +9,14 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 
+from babel.dates import format_date
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from directory.catalogue.csv_io import export_csv
 from directory.demand.codes import region_code
+from directory.i18n import current_language, in_welsh, label
 from directory.opendata.catalogue import LICENCE, catalogue_document, weekly_changes
 from directory.opendata.datapackage import datapackage_zip
 from directory.opendata.demand import (
@@ -35,7 +38,28 @@ blueprint = Blueprint("opendata", __name__, url_prefix="/open-data")
 @cached_page()
 def index() -> ResponseReturnValue:
     """What can be downloaded, under which licence, and how the catalogue changed lately."""
-    return render_template("opendata/index.html", licence=LICENCE, weeks=weekly_changes(12))
+    return render_template("opendata/index.html", licence=page_licence(), weeks=weekly_changes(12))
+
+
+# The licence's own Welsh text, for Welsh pages (files and headers name the English one).
+WELSH_LICENCE_URL = (
+    "https://www.nationalarchives.gov.uk/doc/open-government-licence-cymraeg/version/3/"
+)
+
+
+def page_licence() -> dict[str, str]:
+    """The licence as a page names it: in Welsh on a Welsh page, with its Welsh text."""
+    if not in_welsh():
+        return LICENCE
+    return {
+        **LICENCE,
+        "name": _("Open Government Licence v3.0"),
+        "url": WELSH_LICENCE_URL,
+        "attribution": _(
+            "Contains information from the Start-up Support Directory, licensed under the "
+            "Open Government Licence v3.0."
+        ),
+    }
 
 
 def download(body: Callable[[], str | bytes], mimetype: str) -> Response:
@@ -111,19 +135,24 @@ def demand() -> ResponseReturnValue:
         (
             dimension,
             [
-                (value, _label(taxonomy, dimension, value))
+                (value, _page_label(taxonomy, dimension, value))
                 for value in table_values(taxonomy, dimension)
             ],
         )  # fmt: skip
         for dimension in TABLES
     ]
+    language = current_language()
+    months = {
+        release.month: format_date(release.month, "MMMM y", locale=language) for release in found
+    }
     figures = {
         (release.month, figure.dimension, figure.value): figure.visitor_days
         for release in found
         for figure in release.figures
     }
     return render_template("opendata/demand.html", releases=found[:6], tables=tables,
-                           figures=figures, budget=BUDGET, licence=LICENCE)  # fmt: skip
+                           figures=figures, budget=BUDGET, licence=page_licence(),
+                           months=months)  # fmt: skip
 
 
 @blueprint.get("/demand.csv")
@@ -205,7 +234,14 @@ def demand_metadata() -> ResponseReturnValue:
 
 
 def _label(taxonomy: Taxonomy, dimension: str, value: str) -> str:
-    """A value's label as people read it."""
+    """A value's label in the CSV: always English (the open data's published format)."""
     if value == NOT_GIVEN:
         return "Not given"
     return taxonomy.label(TABLES[dimension], value)
+
+
+def _page_label(taxonomy: Taxonomy, dimension: str, value: str) -> str:
+    """A value's label as the page's reader reads it, in the page's language."""
+    if value == NOT_GIVEN:
+        return _("Not given")
+    return label(taxonomy.terms(TABLES[dimension]), value)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from directory.i18n import PARAMETER as LANGUAGE
 from directory.questionnaire.questions import SKIP, Question, Questionnaire
 
 MAX_PLACE_CHARS = 100
@@ -132,11 +134,15 @@ def parse_answers(
     """
     problems: list[Problem] = []
     for key in dict.fromkeys(args.keys()):
+        if key == LANGUAGE:
+            continue  # the page's language (?lang=cy), not an answer
         if key in allowed_controls:
             if args.getlist(key) != ["1"]:
-                problems.append(Problem(key, f"‘{key}’ can only be 1"))
+                problems.append(Problem(key, _("‘%(key)s’ can only be 1", key=key)))
         elif questionnaire.by_key(key) is None:
-            problems.append(Problem(key, f"‘{_shown(key)}’ is not one of our questions"))
+            problems.append(
+                Problem(key, _("‘%(key)s’ is not one of our questions", key=_shown(key)))
+            )
     values: dict[str, tuple[str, ...]] = {}
     for question in questionnaire.questions:
         for key in question.keys:
@@ -164,17 +170,21 @@ def _check(question: Question, key: str, values: list[str]) -> str | None:
     """What is wrong with one key's values, or None."""
     if key == question.place_key:
         if len(values) > 1:
-            return "Give one postcode or town"
+            return _("Give one postcode or town")
         if len(values[0]) > MAX_PLACE_CHARS:
-            return f"A postcode or town must be {MAX_PLACE_CHARS} characters or fewer"
+            return _("A postcode or town must be %(max)s characters or fewer", max=MAX_PLACE_CHARS)
         return None
     if len(values) > 1 and not question.multiple:
-        return f"‘{question.short}’ can have only one answer"
+        return _("‘%(question)s’ can have only one answer", question=question.short)
     for value in values:
         if value == SKIP and question.skippable and len(values) == 1:
             continue
         if question.option(value) is None:
-            return f"‘{_shown(value)}’ is not an answer to ‘{question.title}’"
+            return _(
+                "‘%(value)s’ is not an answer to ‘%(question)s’",
+                value=_shown(value),
+                question=question.title,
+            )
     return None
 
 

@@ -1,4 +1,10 @@
-"""The questionnaire's questions, read from seed_data/questionnaire.yaml and checked once."""
+"""The questionnaire's questions, read from seed_data/questionnaire.yaml and checked once.
+
+Every text a founder reads (titles, hints, errors, option labels) is kept in English and in
+Welsh (the file's `*_cy` keys, or a taxonomy's `cy`); `title`, `label` and the rest give the
+text in the language being written now (directory.i18n.in_welsh()), so pages, reasons and
+emails need not choose.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from typing import Any
 
 import yaml
 
-from directory.taxonomy import Taxonomy
+from directory.i18n import in_welsh
+from directory.taxonomy import Taxonomy, Term
 
 KINDS = ("radios", "checkboxes", "location")
 # The value a skipped question stores in the URL (never a taxonomy slug or option value).
@@ -23,17 +30,34 @@ class QuestionnaireError(ValueError):
     """The questionnaire file is malformed or names something the taxonomy does not have."""
 
 
+def _in_language(english: str, welsh: str | None) -> str:
+    """The English text, or its Welsh when writing in Welsh and there is some."""
+    return welsh if welsh and in_welsh() else english
+
+
 @dataclass(frozen=True)
 class Option:
     """One answer a question offers; needs carry the support types they stand for."""
 
     value: str
-    label: str
-    hint: str | None = None
+    label_en: str
+    hint_en: str | None = None
     support: tuple[str, ...] = ()
     equity_support: tuple[str, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    label_cy: str | None = None
+    hint_cy: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The option's label in the current language."""
+        return _in_language(self.label_en, self.label_cy)
+
+    @property
+    def hint(self) -> str | None:
+        """The option's hint in the current language, if it has one."""
+        return _in_language(self.hint_en, self.hint_cy) if self.hint_en else None
 
 
 @dataclass(frozen=True)
@@ -43,16 +67,41 @@ class Question:
     id: str
     key: str
     kind: str
-    title: str
-    short: str
-    hint: str
-    error: str
+    title_en: str
+    short_en: str
+    hint_en: str
+    error_en: str
     options: tuple[Option, ...]
     skippable: bool = False
     # Asked only when the answer to `when[0]` includes `when[1]`.
     when: tuple[str, str] | None = None
     # Location only: the key of the postcode or town typed (the region goes in `key`).
     place_key: str | None = None
+    # The Welsh of the texts above (None: the English is shown).
+    title_cy: str | None = None
+    short_cy: str | None = None
+    hint_cy: str | None = None
+    error_cy: str | None = None
+
+    @property
+    def title(self) -> str:
+        """The question, in the current language."""
+        return _in_language(self.title_en, self.title_cy)
+
+    @property
+    def short(self) -> str:
+        """Its short name (check your answers, the start page), in the current language."""
+        return _in_language(self.short_en, self.short_cy)
+
+    @property
+    def hint(self) -> str:
+        """Its hint, in the current language."""
+        return _in_language(self.hint_en, self.hint_cy)
+
+    @property
+    def error(self) -> str:
+        """The message when nothing is chosen, in the current language."""
+        return _in_language(self.error_en, self.error_cy)
 
     @property
     def keys(self) -> tuple[str, ...]:
@@ -130,11 +179,11 @@ def _question(entry: dict[str, Any], taxonomy: Taxonomy) -> Question:
     if kind not in KINDS:
         raise QuestionnaireError(f"{entry['id']}: kind must be one of {', '.join(KINDS)}")
     if kind == "location":
-        options = tuple(Option(term.slug, term.label) for term in taxonomy.regions)
+        options = tuple(_term_option(term) for term in taxonomy.regions)
     elif "taxonomy" in entry:
         excluded = set(entry.get("exclude", ()))
         options = tuple(
-            Option(term.slug, term.label)
+            _term_option(term)
             for term in taxonomy.terms(entry["taxonomy"])
             if term.slug not in excluded
         )
@@ -147,15 +196,24 @@ def _question(entry: dict[str, Any], taxonomy: Taxonomy) -> Question:
         id=entry["id"],
         key=entry["key"],
         kind=kind,
-        title=entry["title"],
-        short=entry["short"],
-        hint=entry.get("hint", ""),
-        error=entry["error"],
+        title_en=entry["title"],
+        short_en=entry["short"],
+        hint_en=entry.get("hint", ""),
+        error_en=entry["error"],
         options=options,
         skippable=bool(entry.get("skippable", False)),
         when=next(iter(when.items())) if when else None,
         place_key=entry.get("place_key"),
+        title_cy=entry.get("title_cy"),
+        short_cy=entry.get("short_cy"),
+        hint_cy=entry.get("hint_cy"),
+        error_cy=entry.get("error_cy"),
     )
+
+
+def _term_option(term: Term) -> Option:
+    """An option taken from a taxonomy term, with the term's Welsh label."""
+    return Option(term.slug, term.label, label_cy=term.get("cy"))
 
 
 def _option(item: dict[str, Any], taxonomy: Taxonomy, question_id: str) -> Option:
@@ -170,10 +228,12 @@ def _option(item: dict[str, Any], taxonomy: Taxonomy, question_id: str) -> Optio
         raise QuestionnaireError(f"{question_id}: equity_support must be part of support")
     return Option(
         value=str(item["value"]),
-        label=item["label"],
-        hint=item.get("hint"),
+        label_en=item["label"],
+        hint_en=item.get("hint"),
         support=support,
         equity_support=equity_support,
         minimum=item.get("min"),
         maximum=item.get("max"),
+        label_cy=item.get("label_cy"),
+        hint_cy=item.get("hint_cy"),
     )

@@ -7,6 +7,9 @@ only if they will give up a share. Results are explained and ordered here: the b
 then the nearest; support for a group the founder is not in (students, women, researchers)
 last, saying who it is for; programmes not open now are left out of the top results unless
 they have a known opening date.
+
+Reasons and cautions are whole sentences in the language being written (a Welsh page, or an
+alert's Welsh digest), taxonomy labels in it too.
 """
 
 from __future__ import annotations
@@ -16,7 +19,10 @@ import io
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import reduce
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from geopy.distance import great_circle
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -24,6 +30,7 @@ from sqlalchemy.orm import selectinload
 from directory.catalogue.availability import AvailabilityState, availability
 from directory.catalogue.models import Listing
 from directory.extensions import db
+from directory.i18n import label as term_label
 from directory.presentation import funding_range, long_date, money
 from directory.questionnaire.answers import Answers
 from directory.questionnaire.questions import Option, Questionnaire
@@ -40,12 +47,12 @@ MAX_CANDIDATES = 500
 SHOWN_PER_NEED = 3
 # Who support can be restricted to, and how a listing says so (its tags or eligibility).
 GROUPS = {
-    "student": ("students and recent graduates",
+    "student": (_l("students and recent graduates"),
                 r"\bstudent|\bgraduates?\b|\balumni\b|student-founders|student-enterprise"),
-    "woman": ("women founders", r"\bwomen\b|\bfemale\b|women-founders|women-led"),
-    "young": ("people aged 30 or under",
+    "woman": (_l("women founders"), r"\bwomen\b|\bfemale\b|women-founders|women-led"),
+    "young": (_l("people aged 30 or under"),
               r"\bunder[- ]3[05]\b|aged (?:16|18) ?(?:to|-) ?(?:24|25|29|30)|young-founders"),
-    "researcher": ("university staff and researchers",
+    "researcher": (_l("university staff and researchers"),
                    r"\bresearchers?\b|\bacademics?\b|university staff|\bspin-?outs?\b"),
 }  # fmt: skip
 # States that are not open now, left out of the top results unless an opening date is known.
@@ -109,7 +116,9 @@ class NeedGroup:
     @property
     def label(self) -> str:
         """The group's heading."""
-        return f"{self.need.label}: {self.kind.label.lower()}" if self.kind else self.need.label
+        if self.kind is None:
+            return self.need.label
+        return _("%(need)s: %(kind)s", need=self.need.label, kind=self.kind.label.lower())
 
     @property
     def anchor(self) -> str:
@@ -167,7 +176,9 @@ def profile_for(questionnaire: Questionnaire, answers: Answers) -> Profile:
     if place_text:
         resolved, near = resolve_place(place_text)
         if resolved is None:
-            raise PlaceProblem(near.message or f"We could not find ‘{place_text}’.")
+            raise PlaceProblem(
+                near.message or _("We could not find ‘%(place)s’.", place=place_text)
+            )
         place = resolved
     elif answers.given("region"):
         place = Place(region=answers.given("region"))
@@ -315,6 +326,17 @@ def distance_km(listing: Listing, point: tuple[float, float]) -> float | None:
     return round(min(distances), 1) if distances else None
 
 
+def _term_label(taxonomy: Taxonomy, name: str, slug: str) -> str:
+    """A taxonomy slug's label in the current language."""
+    return term_label(taxonomy.terms(name), slug)
+
+
+def _either(names: list[str]) -> str:
+    """Names as alternatives: A or B or C."""
+    return reduce(lambda first, second: _("%(first)s or %(second)s", first=first,
+                                          second=second), names)  # fmt: skip
+
+
 def restricted_to(listing: Listing) -> list[str]:
     """The groups a listing is only for, from its tags and eligibility."""
     text = " ".join([*(listing.tags or []), listing.eligibility or ""]).lower()
@@ -329,8 +351,8 @@ def explain(
     distance = distance_km(listing, place.point) if place.point else None
     match = Match(listing, distance)
     offered = [t.slug for t in listing.support_types if t.slug in support]
-    labels = ", ".join(taxonomy.label("support_types", slug) for slug in offered)
-    match.reasons.append(f"Offers the help you need: {labels}")
+    labels = ", ".join(_term_label(taxonomy, "support_types", slug) for slug in offered)
+    match.reasons.append(_("Offers the help you need: %(labels)s", labels=labels))
     _explain_stage(match, listing, profile.stage, taxonomy)
     _explain_place(match, listing, place, taxonomy)
     _explain_sector(match, listing, profile, taxonomy)
@@ -348,10 +370,12 @@ def _explain_stage(match: Match, listing: Listing, stage: str, taxonomy: Taxonom
     stages = [term.slug for term in listing.stages]
     if stage in stages:
         match.fit += 2
-        match.reasons.append(f"For your stage: {taxonomy.label('stages', stage)}")
+        match.reasons.append(
+            _("For your stage: %(stage)s", stage=_term_label(taxonomy, "stages", stage))
+        )
     else:
-        named = ", ".join(taxonomy.label("stages", slug).split(" (")[0] for slug in stages)
-        match.cautions.append(f"Check the stage: it is for {named}")
+        named = ", ".join(_term_label(taxonomy, "stages", slug).split(" (")[0] for slug in stages)
+        match.cautions.append(_("Check the stage: it is for %(stages)s", stages=named))
 
 
 def _explain_groups(match: Match, listing: Listing, about: tuple[str, ...]) -> None:
@@ -361,30 +385,36 @@ def _explain_groups(match: Match, listing: Listing, about: tuple[str, ...]) -> N
         return
     if set(groups) & set(about):
         match.fit += 1
-        match.reasons.append(f"For {GROUPS[next(g for g in groups if g in about)][0]}, as you are")
+        group = GROUPS[next(g for g in groups if g in about)][0]
+        match.reasons.append(_("For %(group)s, as you are", group=group))
         return
     match.restricted = True
-    named = " or ".join(GROUPS[group][0] for group in groups)
-    match.cautions.append(f"Only for {named}")
+    named = _either([str(GROUPS[group][0]) for group in groups])
+    match.cautions.append(_("Only for %(groups)s", groups=named))
 
 
 def _explain_place(match: Match, listing: Listing, place: Place, taxonomy: Taxonomy) -> None:
     """Distance from the place given, and the region served."""
     if match.distance_km is not None:
-        match.reasons.append(f"{match.distance_km:.1f} km from {place.label}")
+        match.reasons.append(
+            _("%(distance)s km from %(place)s", distance=format(match.distance_km, ".1f"),
+              place=place.label)
+        )  # fmt: skip
     elif place.point is not None and not listing.uk_wide:
         towns = list(dict.fromkeys(location.town for location in listing.locations))
         if towns:
-            match.reasons.append(f"In {', '.join(towns[:3])}")
+            match.reasons.append(_("In %(towns)s", towns=", ".join(towns[:3])))
     if listing.uk_wide:
-        match.reasons.append("Available anywhere in the UK")
+        match.reasons.append(_("Available anywhere in the UK"))
     elif place.region:
         match.fit += 1
-        match.reasons.append(f"Serves {taxonomy.label('regions', place.region)}")
+        match.reasons.append(
+            _("Serves %(region)s", region=_term_label(taxonomy, "regions", place.region))
+        )
     else:
         match.blockers += 1
-        regions = ", ".join(taxonomy.label("regions", r.slug) for r in listing.regions)
-        match.cautions.append(f"Only for businesses in {regions}")
+        regions = ", ".join(_term_label(taxonomy, "regions", r.slug) for r in listing.regions)
+        match.cautions.append(_("Only for businesses in %(regions)s", regions=regions))
 
 
 def _explain_sector(match: Match, listing: Listing, profile: Profile, taxonomy: Taxonomy) -> None:
@@ -392,13 +422,15 @@ def _explain_sector(match: Match, listing: Listing, profile: Profile, taxonomy: 
     sectors = [sector.slug for sector in listing.sectors]
     if profile.sector and profile.sector in sectors:
         match.fit += 2
-        match.reasons.append(f"Specialises in {taxonomy.label('sectors', profile.sector)}")
+        match.reasons.append(
+            _("Specialises in %(sector)s", sector=_term_label(taxonomy, "sectors", profile.sector))
+        )
     elif ANY_SECTOR in sectors:
-        match.reasons.append("Open to businesses in any sector")
+        match.reasons.append(_("Open to businesses in any sector"))
     elif sectors:
         match.blockers += 1
-        named = ", ".join(taxonomy.label("sectors", slug) for slug in sectors)
-        match.cautions.append(f"Only for some sectors: {named}")
+        named = ", ".join(_term_label(taxonomy, "sectors", slug) for slug in sectors)
+        match.cautions.append(_("Only for some sectors: %(sectors)s", sectors=named))
 
 
 def _explain_amount(match: Match, listing: Listing, amount: Option | None) -> None:
@@ -410,17 +442,26 @@ def _explain_amount(match: Match, listing: Listing, amount: Option | None) -> No
     if listing.funding_max is not None and listing.funding_max < low:
         match.blockers += 1
         match.cautions.append(
-            f"Offers at most {money(listing.funding_max)}, less than you are looking for"
+            _(
+                "Offers at most %(amount)s, less than you are looking for",
+                amount=money(listing.funding_max),
+            )
         )
     elif listing.funding_min is not None and high is not None and listing.funding_min > high:
         match.blockers += 1
         match.cautions.append(
-            f"Starts at {money(listing.funding_min)}, more than you are looking for"
+            _(
+                "Starts at %(amount)s, more than you are looking for",
+                amount=money(listing.funding_min),
+            )
         )
     else:
         match.fit += 2
         match.reasons.append(
-            f"Funding offered ({offered[0].lower() + offered[1:]}) fits the amount you need"
+            _(
+                "Funding offered (%(offered)s) fits the amount you need",
+                offered=offered[0].lower() + offered[1:],
+            )
         )
 
 
@@ -431,13 +472,13 @@ def _explain_equity(match: Match, listing: Listing, equity: str | None) -> None:
     if not listing.equity_taken:
         if equity in ("no", "not-sure"):
             match.fit += 1
-            match.reasons.append("Does not take a share of your business")
+            match.reasons.append(_("Does not take a share of your business"))
     elif equity == "yes":
-        match.reasons.append("Invests in return for shares, which you are open to")
+        match.reasons.append(_("Invests in return for shares, which you are open to"))
     else:
         if equity == "no":
             match.blockers += 1
-        match.cautions.append("Takes a share of your business (equity)")
+        match.cautions.append(_("Takes a share of your business (equity)"))
 
 
 def _explain_size(match: Match, listing: Listing, size: str | None, taxonomy: Taxonomy) -> None:
@@ -447,11 +488,11 @@ def _explain_size(match: Match, listing: Listing, size: str | None, taxonomy: Ta
         return
     if size in sizes:
         match.fit += 1
-        match.reasons.append("For businesses of your size")
+        match.reasons.append(_("For businesses of your size"))
     else:
         match.blockers += 1
-        named = " or ".join(taxonomy.label("business_sizes", s).lower() for s in sizes)
-        match.cautions.append(f"Only for businesses with {named}")
+        named = _either([_term_label(taxonomy, "business_sizes", s).lower() for s in sizes])
+        match.cautions.append(_("Only for businesses with %(sizes)s", sizes=named))
 
 
 def _explain_availability(match: Match, listing: Listing) -> None:
@@ -460,29 +501,41 @@ def _explain_availability(match: Match, listing: Listing) -> None:
     if state.is_closed:
         match.closed = True
         match.blockers += 1
-        match.cautions.append(
-            {
-                AvailabilityState.PAUSED: "Paused just now",
-                AvailabilityState.ENDED: "This programme has ended",
-            }.get(state.state, "Not taking applications just now")
-            + (
-                f": {state.next_round}"
-                if state.next_round and state.state != AvailabilityState.ENDED
-                else ""
-            )
-        )
+        match.cautions.append(_closed_caution(state.state, state.next_round))
     elif state.state == AvailabilityState.OPENS:
-        match.cautions.append(f"Opens for applications on {long_date(state.opens_on)}")
+        match.cautions.append(
+            _("Opens for applications on %(date)s", date=long_date(state.opens_on))
+        )
     elif state.state == AvailabilityState.UNCONFIRMED:
-        checked = long_date(state.last_checked_on) if state.last_checked_on else "never"
-        match.cautions.append(f"Dates not confirmed lately (last checked {checked})")
+        if state.last_checked_on:
+            match.cautions.append(
+                _(
+                    "Dates not confirmed lately (last checked %(date)s)",
+                    date=long_date(state.last_checked_on),
+                )
+            )
+        else:
+            match.cautions.append(_("Dates not confirmed lately (last checked never)"))
     if state.closes_on and state.state in (AvailabilityState.OPEN, AvailabilityState.OPENS):
-        match.cautions.append(f"Closing date: {long_date(state.closes_on)}")
+        match.cautions.append(_("Closing date: %(date)s", date=long_date(state.closes_on)))
     if listing.eligibility:
         text = " ".join(listing.eligibility.split())
         if len(text) > MAX_ELIGIBILITY_CHARS:
             text = text[: MAX_ELIGIBILITY_CHARS - 1].rsplit(" ", 1)[0] + "…"
-        match.cautions.append(f"Check who can apply: {text}")
+        match.cautions.append(_("Check who can apply: %(text)s", text=text))
+
+
+def _closed_caution(state: AvailabilityState, next_round: str | None) -> str:
+    """Why a listing is not open now, with what is known of its next round."""
+    if state == AvailabilityState.ENDED:
+        return _("This programme has ended")
+    if state == AvailabilityState.PAUSED:
+        if next_round:
+            return _("Paused just now: %(next_round)s", next_round=next_round)
+        return _("Paused just now")
+    if next_round:
+        return _("Not taking applications just now: %(next_round)s", next_round=next_round)
+    return _("Not taking applications just now")
 
 
 CSV_COLUMNS = [
@@ -517,9 +570,11 @@ def results_csv(results: Results, taxonomy: Taxonomy, listing_url: Callable[[str
                 listing.organisation.name,
                 listing_url(listing.slug),
                 "" if match.distance_km is None else f"{match.distance_km:.1f}",
-                "; ".join(taxonomy.label("support_types", t.slug) for t in listing.support_types),
-                "; ".join(taxonomy.label("stages", s.slug) for s in listing.stages),
-                "; ".join(taxonomy.label("regions", r) for r in listing.region_slugs),
+                "; ".join(
+                    _term_label(taxonomy, "support_types", t.slug) for t in listing.support_types
+                ),
+                "; ".join(_term_label(taxonomy, "stages", s.slug) for s in listing.stages),
+                "; ".join(_term_label(taxonomy, "regions", r) for r in listing.region_slugs),
                 funding_range(listing.funding_min, listing.funding_max),
                 "; ".join(match.reasons),
                 "; ".join(match.cautions),

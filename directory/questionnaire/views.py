@@ -22,6 +22,7 @@ from flask import (
 )
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
+from flask_babel import gettext as _
 
 from directory.demand.recording import record_questionnaire
 from directory.geo import GeoResult
@@ -168,10 +169,10 @@ def _check_location(question: Question, answers: Answers) -> Submission:
             return Submission({question.key: region})
         return Submission(error=question.error)
     if len(places) > 1:
-        return Submission(error="Enter one postcode or town")
+        return Submission(error=_("Enter one postcode or town"))
     if len(places[0]) > MAX_PLACE_CHARS:
         return Submission(
-            error=f"Enter a postcode or town in {MAX_PLACE_CHARS} characters or fewer"
+            error=_("Enter a postcode or town in %(max)s characters or fewer", max=MAX_PLACE_CHARS)
         )
     place, near = resolve_place(places[0])
     if place is not None and place.label is not None:
@@ -179,11 +180,21 @@ def _check_location(question: Question, answers: Answers) -> Submission:
     if near.problem == "ambiguous":
         return Submission(error=near.message, choices=near.choices)
     if near.problem == "unavailable":
-        return Submission(error="We cannot look up postcodes and towns just now: choose a region")
+        return Submission(
+            error=_("We cannot look up postcodes and towns just now: choose a region")
+        )
     if near.problem == "outside":
-        return Submission(error=f"{near.message} If your business is in the UK, choose a region.")
+        return Submission(
+            error=_(
+                "%(message)s If your business is in the UK, choose a region.",
+                message=near.message,
+            )
+        )
     return Submission(
-        error=f"We could not find ‘{places[0]}’. Check the postcode or town, or choose a region"
+        error=_(
+            "We could not find ‘%(place)s’. Check the postcode or town, or choose a region",
+            place=places[0],
+        )
     )
 
 
@@ -282,7 +293,7 @@ def _answer_words(asked: Question, answers: Answers) -> list[str]:
         return [f"{label} ({region.label})" if region else label]
     values = answers.get(asked.key)
     if values == (SKIP,):
-        return ["Not given"]
+        return [_("Not given")]
     return [asked.chosen(value).label for value in values]
 
 

@@ -77,6 +77,12 @@ class Indexable(Protocol):
     @property
     def description(self) -> str: ...
     @property
+    def name_cy(self) -> str | None: ...
+    @property
+    def summary_cy(self) -> str | None: ...
+    @property
+    def description_cy(self) -> str | None: ...
+    @property
     def tags(self) -> list[str]: ...
     @property
     def status(self) -> str: ...
@@ -115,8 +121,9 @@ def search_document(listing: Indexable) -> SearchDocument:
         "slug": listing.slug,
         "name": listing.name,
         "organisation": listing.organisation.name,
-        "summary": listing.summary,
-        "description": listing.description,
+        # A listing's Welsh text is found by Welsh words: its Welsh name counts as summary.
+        "summary": _joined(listing.summary, listing.name_cy, listing.summary_cy),
+        "description": _joined(listing.description, listing.description_cy),
         # Founders search in the taxonomy's words ("incubator", "loans", "Wales") and by town,
         # so those labels are searchable alongside the listing's own tags.
         "tags": [
@@ -148,6 +155,11 @@ def search_document(listing: Indexable) -> SearchDocument:
         "open_from": interval[0] if interval else None,
         "open_until": interval[1] if interval else None,
     }
+
+
+def _joined(*texts: str | None) -> str:
+    """Texts in one field, a paragraph each (an empty one left out)."""
+    return "\n\n".join(text for text in texts if text)
 
 
 @dataclass(frozen=True)
@@ -193,6 +205,9 @@ class ListingRow:
     last_checked_on: date | None
     uk_wide: bool
     organisation: OrganisationRow
+    name_cy: str | None
+    summary_cy: str | None
+    description_cy: str | None
     support_types: list[TermRow] = field(default_factory=list)
     stages: list[TermRow] = field(default_factory=list)
     sectors: list[TermRow] = field(default_factory=list)
@@ -230,7 +245,8 @@ def public_documents(session: Session) -> Iterator[SearchDocument]:
                 Listing.id, Listing.slug, Listing.name, Listing.summary, Listing.description,
                 Listing.tags, Listing.status, Listing.application_status, Listing.deadline,
                 Listing.opens_on, Listing.last_checked_on, Listing.uk_wide,
-                Organisation.name.label("organisation_name"),
+                Organisation.name.label("organisation_name"), Listing.name_cy,
+                Listing.summary_cy, Listing.description_cy,
             )
             .join(Organisation, Organisation.id == Listing.organisation_id)
             .where(Listing.moderation_state == ModerationState.PUBLISHED, Listing.id > last_id)
@@ -246,6 +262,7 @@ def public_documents(session: Session) -> Iterator[SearchDocument]:
                 row.id, row.slug, row.name, row.summary, row.description, row.tags or [],
                 row.status, row.application_status, row.deadline, row.opens_on,
                 row.last_checked_on, row.uk_wide, OrganisationRow(row.organisation_name),
+                row.name_cy, row.summary_cy, row.description_cy,
             )
             for row in rows
         }  # fmt: skip

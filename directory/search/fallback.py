@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app, g
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
 from directory.errors import TemporarilyUnavailable
@@ -55,8 +56,10 @@ class FallbackBudget:
         """Raise TemporarilyUnavailable once the budget is spent."""
         if time.monotonic() > self.deadline:
             raise TemporarilyUnavailable(
-                "Search is running in a simpler mode and this search needs more work than it "
-                "can do just now. Try fewer filters, or try again in a minute."
+                _l(
+                    "Search is running in a simpler mode and this search needs more work than it "
+                    "can do just now. Try fewer filters, or try again in a minute."
+                )
             )
 
 

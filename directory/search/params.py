@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from directory.inputs import InputProblem, whole_number
+from directory.inputs import InputProblem, is_whole_number, whole_number
 from directory.states import ListingStatus
 from directory.taxonomy import FILTER_TAXONOMIES, UK_WIDE, Taxonomy
 from search_index.nearby import MAX_RADIUS_KM as ENGINE_MAX_RADIUS_KM
@@ -24,6 +26,14 @@ MAX_NEAR_CHARS = 100
 DEFAULT_RADIUS_KM = 25
 # The radius a founder may ask for; the search index's own limit is the same.
 MAX_RADIUS_KM = int(ENGINE_MAX_RADIUS_KM)
+# A filter value that is not one of its facet's, said whole for each facet.
+UNKNOWN_VALUE = {
+    "region": _l("'%(value)s' is not a known region"),
+    "stage": _l("'%(value)s' is not a known stage"),
+    "support": _l("'%(value)s' is not a known support"),
+    "sector": _l("'%(value)s' is not a known sector"),
+    "status": _l("'%(value)s' is not a known status"),
+}
 
 
 @dataclass(frozen=True)
@@ -104,7 +114,7 @@ def parse_search_args(
             if not value:
                 continue
             if value not in allowed:
-                errors.append(ParamError(name, f"'{value[:60]}' is not a known {name}"))
+                errors.append(ParamError(name, str(UNKNOWN_VALUE[name]) % {"value": value[:60]}))
             elif value not in values:
                 values.append(value)
         if values:
@@ -113,7 +123,9 @@ def parse_search_args(
     radius_km = _positive_int(args, "radius_km", DEFAULT_RADIUS_KM, MAX_RADIUS_KM, errors)
     sort = args.get("sort") or ""
     if sort and sort not in SORTS:
-        errors.append(ParamError("sort", f"sort must be one of {', '.join(SORTS)}"))
+        errors.append(
+            ParamError("sort", _("sort must be one of %(choices)s", choices=", ".join(SORTS)))
+        )
         sort = ""
     page = _positive_int(args, "page", 1, None, errors)
     per_page = DEFAULT_PER_PAGE
@@ -131,8 +143,9 @@ def _choice(
     """One of a few fixed words; anything else is reported and read as the first."""
     value = (args.get(name) or "").strip()
     if value not in allowed:
+        choices = ", ".join(a for a in allowed if a)
         errors.append(
-            ParamError(name, f"{name} must be one of {', '.join(a for a in allowed if a)}")
+            ParamError(name, _("%(name)s must be one of %(choices)s", name=name, choices=choices))
         )
         return allowed[0]
     return value
@@ -151,11 +164,26 @@ def _positive_int(
         return default
     try:
         value = whole_number(raw, name, minimum=1, maximum=maximum)
-    except InputProblem as problem:
-        errors.append(ParamError(name, str(problem)))
+    except InputProblem:
+        errors.append(ParamError(name, _number_problem(name, raw or "", maximum)))
         return default
     # Cap silly page numbers: nobody pages to 10**9, and the index would still try.
     return min(value, 10_000)
+
+
+def _number_problem(name: str, raw: str, maximum: int | None) -> str:
+    """What is wrong with a number that `whole_number` turned down, in the page's language."""
+    if not is_whole_number(raw.strip()):
+        return _("%(name)s must be a whole number", name=name)
+    if maximum is None:
+        return _("%(name)s must be a whole number from %(minimum)s or more", name=name, minimum=1)
+    upper = f"{maximum:,}"
+    return _(
+        "%(name)s must be a whole number from %(minimum)s to %(maximum)s",
+        name=name,
+        minimum=1,
+        maximum=upper,
+    )
 
 
 def _shorten(text: str, limit: int) -> str:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import current_app
+from flask_babel import gettext as _
 
 from directory.geo import Ambiguous, GeoError, GeoResult, Unavailable
 from directory.search.understanding import PlaceUnderstood
@@ -44,7 +45,7 @@ def locate(text: str) -> NearMe:
     except GeoError as error:
         return NearMe(text, problem="not_found", message=str(error))
     if place.outside or place.point is None:
-        message = place.message or f"We could not find where {place.label} is."
+        message = place.message or _("We could not find where %(place)s is.", place=place.label)
         return NearMe(text, place=place, problem="outside", message=message)
     return NearMe(text, place=place)
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 
+from flask_babel import gettext as _
+
 from directory.geo.areas import named_area
 from directory.geo.lookup import Ambiguous, GeoError, GeoLookup, GeoResult, Unavailable
 from directory.geo.places import place_key
@@ -167,7 +169,9 @@ def _unknown_postcode(text: str, geo: GeoLookup) -> tuple[str, str] | None:
             except GeoError as error:
                 return span, str(error)
             if found.outside or found.point is None:  # Jersey, Guernsey, the Isle of Man
-                return span, found.message or f"We could not find where {found.label} is."
+                return span, found.message or _(
+                    "We could not find where %(place)s is.", place=found.label
+                )
             return None
     return None
 

@@ -22,6 +22,8 @@ def wording_helpers() -> dict[str, Callable[..., object]]:
         "headline": wording.headline,
         "place_summary": lambda outcome: wording.place_summary(outcome, taxonomy),
         "result_sections": lambda outcome: wording.sections(outcome, taxonomy),
+        "place_phrase": wording.place_phrase,
+        "concept_labels": wording.concept_labels,
     }
 
 
