@@ -20,18 +20,8 @@ from directory.i18n import long_date
 from tests.factories import make_listing
 from tests.helpers import page_text
 from tests.test_alerts import back_date, link_in, messages, text_of
+from tests.test_questionnaire import COMPLETE
 
-COMPLETE = {
-    "place": "LS1 4AP",
-    "stage": "start-up",
-    "sector": "health",
-    "need": ["funding", "advice"],
-    "funding": ["grant", "loan"],
-    "amount": "25k-100k",
-    "equity": "no",
-    "about": "skip",
-    "size": "under-10",
-}
 CHECK = {"region": "wales", "stage": "start-up", "sector": "skip", "need": "advice",
          "about": "skip", "size": "skip"}  # fmt: skip
 SEARCH = {"support": "accelerator", "region": "north-east"}
