@@ -348,7 +348,11 @@ def test_smtp_refusals_are_retried_later_and_bounces_delete_the_address(app, cli
             "founder1@example.org",
         }
 
-        make_listing(app, support_types=["accelerator"], regions=["north-east"])
+        news = make_listing(app, support_types=["accelerator"], regions=["north-east"])
+        # Published after `later`: when `later` falls on the next day a new daily window has
+        # already begun there, and a listing from before it would not be news.
+        db.session.get(Listing, news.id).published_at = later + timedelta(minutes=1)
+        db.session.commit()
         mailbox.rcpt_reply = "550 no such user"
         report = send(app, now=later + timedelta(days=1))
         assert report.bounced == 2
