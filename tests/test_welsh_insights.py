@@ -7,10 +7,10 @@ from datetime import timedelta
 
 import pytest
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from directory.demand import recording
-from directory.demand.models import ApiToken
+from directory.demand.models import ApiToken, DemandEvent
 from directory.demand.service import today
 from directory.extensions import db
 from tests.demand_helpers import demand_rows, search_as, searches_by
@@ -141,23 +141,30 @@ def test_the_language_filter_and_exports_give_the_same_released_figures(analyst)
     assert analyst.get("/insights/export.csv?language=fr").status_code == 400
 
 
-def test_weeks_kept_without_their_language_count_as_not_recorded(app, analyst, runner):
+def test_weeks_kept_as_weekly_totals_keep_their_language(app, analyst, runner):
     old = today() - timedelta(days=500)
     drafts = [
         recording.EventDraft(
-            "search_page", old, 3, f"203.0.{n}.0/24", query="grant", result_count=2, language="cy"
+            "search_page",
+            old,
+            3,
+            f"203.0.{n}.0/24",
+            query="grant",
+            result_count=2,
+            language="cy" if n < 12 else "en",
         )  # fmt: skip
-        for n in range(12)
+        for n in range(30)
     ]
     recording.write_events(db.session, drafts)
     db.session.commit()
     assert runner.invoke(args=["demand", "prune", "--months", "13"]).exit_code == 0
+    assert db.session.scalar(select(func.count()).select_from(DemandEvent)) == 0
     since = (old - timedelta(days=7)).isoformat()
     document = analyst.get(f"/insights/export.json?table=language&from={since}").get_json()
     figures = {row["language"]: row["visitor_days"] for row in document["rows"]}
-    assert figures == {"en": 0, "cy": 0, "not-given": 10, "all": 10}
+    assert figures == {"en": 20, "cy": 10, "all": 30}
     welsh = analyst.get(f"/insights/export.json?table=language&from={since}&language=cy")
-    assert welsh.get_json()["total"] == 0  # a language filter leaves such weeks out
+    assert welsh.get_json()["total"] == 10
 
 
 # --- the pages in Welsh ----------------------------------------------------------------------

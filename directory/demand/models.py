@@ -28,6 +28,8 @@ class DemandCell:
     sector: Mapped[str | None] = mapped_column(String(60))
     zero_results: Mapped[bool] = mapped_column(default=False)
     synthetic: Mapped[bool] = mapped_column(default=False)
+    # The interface language the founder used ("en" or "cy"): Welsh-language demand.
+    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
 
 
 class DemandEvent(DemandCell, Model):
@@ -65,8 +67,6 @@ class DemandEvent(DemandCell, Model):
     listing_slug: Mapped[str | None] = mapped_column(String(120))
     rank: Mapped[int | None]
     answers: Mapped[dict | None] = mapped_column(JSON)  # questionnaire answer keys (issue 7)
-    # The interface language the founder used ("en" or "cy"): Welsh-language demand.
-    language: Mapped[str] = mapped_column(String(2), default="en", server_default="en")
     # 63 bits of an HMAC, as an integer: distinct counts over integers are several times faster.
     visitor_day_key: Mapped[int] = mapped_column(BigInteger)
 

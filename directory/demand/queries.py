@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from directory.catalogue.models import Listing
@@ -57,9 +57,7 @@ def _event_filters(
     if query.support:
         conditions.append(table.support == query.support)
     if query.language:
-        # Weeks kept only as weekly totals did not keep the language: they match no language.
-        language = getattr(table, "language", None)
-        conditions.append(false() if language is None else language == query.language)
+        conditions.append(table.language == query.language)
     if query.zero_results_only:
         conditions.append(table.zero_results.is_(True))
     return conditions
@@ -75,10 +73,7 @@ def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tup
         (DemandEvent, func.count(func.distinct(DemandEvent.visitor_day_key))),
         (DemandWeekly, func.sum(DemandWeekly.visitor_days)),
     ):
-        # A grouping the table cannot tell apart (the language of weeks kept only as weekly
-        # totals) is read as None: not recorded.
-        kept = [name for name in group_by if _group_column(table, name) is not None]
-        columns = [_group_column(table, name) for name in kept]
+        columns = [_group_column(table, name) for name in group_by]
         conditions = _event_filters(query, table)
         if "query" in group_by:
             conditions.append(and_(table.query.is_not(None), table.query != ""))
@@ -87,8 +82,10 @@ def visitor_days(query: DemandQuery, group_by: tuple[str, ...] = ()) -> dict[tup
             statement = statement.group_by(*columns)
         for row in db.session.execute(statement):
             if row[-1]:
-                found = dict(zip(kept, row[:-1], strict=True))
-                key = tuple(_group_value(query, table, name, found.get(name)) for name in group_by)
+                key = tuple(
+                    _group_value(query, table, name, value)
+                    for name, value in zip(group_by, row[:-1], strict=True)
+                )
                 counts[key] += int(row[-1])
     return dict(counts)
 
@@ -99,7 +96,7 @@ def _group_column(table: type[DemandEvent | DemandWeekly], name: str) -> Any:
         # A visitor-day key belongs to one day (its salt is the day's), so distinct keys per
         # day add up exactly to distinct keys per week, month or quarter.
         return DemandEvent.day if table is DemandEvent else DemandWeekly.week
-    return getattr(table, name, None)
+    return getattr(table, name)
 
 
 def _group_value(
@@ -114,23 +111,6 @@ def _group_value(
         # days (its Thursday), kept within the query's days so it lands on a listed period.
         day = min(max(value + timedelta(days=3), query.date_from), query.date_to)
     return period_key(name, day)
-
-
-def language_not_recorded(query: DemandQuery) -> bool:
-    """Whether the query's days reach weeks kept only as weekly totals, which did not keep the
-    interface language (so "Language not recorded" is a real value there, not a known zero)."""
-    if hasattr(DemandWeekly, "language"):
-        return False
-    found = db.session.scalar(
-        select(DemandWeekly.id)
-        .where(
-            DemandWeekly.synthetic.is_(query.synthetic),
-            DemandWeekly.week >= week_start(query.date_from),
-            DemandWeekly.week <= query.date_to,
-        )
-        .limit(1)
-    )
-    return found is not None
 
 
 def total_visitor_days(query: DemandQuery) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cached_property
 from typing import Any
 
 from flask import current_app
@@ -27,7 +26,6 @@ from directory.demand.codes import UNITED_KINGDOM, region_code
 from directory.demand.periods import INTERVALS, Interval, TimePeriod, time_periods
 from directory.demand.queries import (
     DemandQuery,
-    language_not_recorded,
     questionnaire_needs,
     supply_by_region_stage,
     total_visitor_days,
@@ -139,15 +137,8 @@ class Context:
         if chosen:
             return [chosen]
         if dimension == "language":
-            # "Not recorded" only where it can be more than zero: a cell every reader knows is
-            # zero, withheld to protect a Welsh figure, would protect nothing.
-            return [*LANGUAGE_VALUES, *([NOT_GIVEN] if self.language_not_recorded else [])]
+            return list(LANGUAGE_VALUES)  # every event has its language
         return [*self.taxonomy.slugs(TAXONOMY_DIMENSIONS[dimension]), NOT_GIVEN]
-
-    @cached_property
-    def language_not_recorded(self) -> bool:
-        """Whether some of the days are weeks kept without their language."""
-        return language_not_recorded(self.query)
 
     def counted(self, group_by: tuple[str, ...], query: DemandQuery | None = None) -> Counts:
         """Unreleased visitor-days per group, with missing values as not-given."""

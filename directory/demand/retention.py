@@ -51,6 +51,7 @@ def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> PruneR
         DemandEvent.sector,
         DemandEvent.zero_results,
         DemandEvent.synthetic,
+        DemandEvent.language,
     ]
     folded = (
         select(
@@ -71,6 +72,7 @@ def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> PruneR
         "sector",
         "zero_results",
         "synthetic",
+        "language",
         "visitor_days",
         "events",
     ]

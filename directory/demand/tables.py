@@ -138,8 +138,7 @@ def words(dimension: str) -> Words:
             _("Language code"),
             _(
                 "The interface language the search was made in: en (English) or cy (Welsh); "
-                "all for all languages; not-given for weeks kept only as weekly totals, which "
-                "did not keep it"
+                "all for all languages"
             ),
             _("The language's name"),
             _("Searches by language"),
@@ -257,9 +256,7 @@ def notes() -> dict[str, str]:
         ),
         "language": _(
             "The language is the one the founder used the service in: English, or Welsh when "
-            "they chose Cymraeg. It is not the language of their search words. Weeks older "
-            "than 13 months are kept only as weekly totals, which do not keep the language: "
-            "they count under Language not recorded."
+            "they chose Cymraeg. It is not the language of their search words."
         ),
     }
     return {key: text[key] for key in NOTE_KEYS}
