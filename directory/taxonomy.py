@@ -16,14 +16,13 @@ class Facet:
 
     name: str  # the query parameter and the search index's facet: "support"
     taxonomy: str  # the taxonomy its values come from: "support_types"
-    noun: str  # how a sentence names it: "type of support"
 
 
 FACETS = (
-    Facet("region", "regions", "region"),
-    Facet("stage", "stages", "stage"),
-    Facet("support", "support_types", "type of support"),
-    Facet("sector", "sectors", "sector"),
+    Facet("region", "regions"),
+    Facet("stage", "stages"),
+    Facet("support", "support_types"),
+    Facet("sector", "sectors"),
 )
 # Query-string parameter name -> taxonomy name, shared by the search page and the API.
 FILTER_TAXONOMIES = {facet.name: facet.taxonomy for facet in FACETS}
