@@ -8,8 +8,11 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from directory.catalogue.coverage import (
+    FORMER_LEP_AREAS,
     TARGETS,
     duplicate_problems,
+    growth_hub_areas,
+    growth_hub_problems,
     mission_shortfalls,
     near_copy_problems,
 )
@@ -111,6 +114,31 @@ def test_strict_check_fails_below_the_mission_targets_and_names_each(app, tmp_pa
     assert strict.exit_code == (1 if full else 0)
     for shortfall in full:
         assert f"error: coverage: {shortfall}" in strict.output
+
+
+def test_growth_hubs_are_counted_by_the_former_lep_areas_they_serve(app):
+    catalogue = read_catalogue(SEED_DIR, app.extensions["taxonomy"])
+    assert growth_hub_problems(catalogue) == []
+    areas = growth_hub_areas(catalogue)
+    assert areas <= FORMER_LEP_AREAS.keys() and len(FORMER_LEP_AREAS) == 38
+    # Three hubs shared the South East LEP's area: they cover one area, not three.
+    hubs = [hub for hub in catalogue.listings.values() if "lep-south-east" in hub["tags"]]
+    assert len(hubs) == 3
+    for hub in hubs[1:]:
+        hub["tags"].remove("lep-south-east")
+        hub["tags"].append("lep-hull-and-east-yorkshire")
+    assert "hull-and-east-yorkshire" in growth_hub_areas(catalogue)
+    # A hub naming no area, or an area that never was, is an error.
+    hubs[1]["tags"] = [tag for tag in hubs[1]["tags"] if not tag.startswith("lep-")]
+    hubs[2]["tags"].append("lep-atlantis")
+    problems = {(p.record, p.message) for p in growth_hub_problems(catalogue)}
+    assert problems == {
+        (hubs[1]["slug"], "a Growth Hub needs a lep-<area> tag"),
+        (hubs[2]["slug"], "no former LEP area is called lep-atlantis"),
+    }
+    shortfall = next(s for s in mission_shortfalls(catalogue, app.extensions["taxonomy"])
+                     if s.startswith("Growth Hubs in England:"))  # fmt: skip
+    assert "Cambridgeshire and Peterborough" in shortfall
 
 
 def test_near_copies_of_descriptions_are_errors(app):

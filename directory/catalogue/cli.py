@@ -12,6 +12,7 @@ from directory.catalogue.coverage import (
     coverage_shortfalls,
     coverage_table,
     duplicate_problems,
+    growth_hub_problems,
     mission_shortfalls,
     mission_table,
     near_copy_problems,
@@ -48,7 +49,9 @@ def check_command(strict: bool) -> None:
         raise click.ClickException(f"{len(invalid.problems)} invalid record(s)") from None
     errors = [
         f"error: {problem}"
-        for problem in duplicate_problems(catalogue) + near_copy_problems(catalogue)
+        for problem in duplicate_problems(catalogue)
+        + near_copy_problems(catalogue)
+        + growth_hub_problems(catalogue)
     ]
     result = coverage(catalogue, taxonomy)
     regions = [term.label for term in taxonomy.regions]

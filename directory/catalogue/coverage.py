@@ -11,7 +11,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from directory.catalogue.records import Problem
+from directory.catalogue.records import ListingRecord, Problem
 from directory.catalogue.seed import Catalogue
 from directory.states import ListingStatus
 from directory.taxonomy import UK_WIDE, Taxonomy
@@ -35,9 +35,51 @@ ENGLISH_REGIONS = (
     "north-east", "north-west", "yorkshire-and-the-humber", "east-midlands", "west-midlands",
     "eastern", "london", "south-east", "south-west",
 )  # fmt: skip
-# One Growth Hub per former LEP area in England.
-GROWTH_HUBS = 38
+# One Growth Hub per former LEP area in England: a Growth Hub listing carries the tag
+# growth-hub and a tag naming each area it serves (lep-solent), so the check counts areas
+# covered, not listings (three hubs once shared the South East LEP's area).
 GROWTH_HUB_TAG = "growth-hub"
+LEP_AREA_TAG = "lep-"
+FORMER_LEP_AREAS = {
+    "black-country": "Black Country",
+    "buckinghamshire": "Buckinghamshire",
+    "cambridgeshire-and-peterborough": "Cambridgeshire and Peterborough",
+    "cheshire-and-warrington": "Cheshire and Warrington",
+    "coast-to-capital": "Coast to Capital",
+    "cornwall-and-isles-of-scilly": "Cornwall and Isles of Scilly",
+    "coventry-and-warwickshire": "Coventry and Warwickshire",
+    "cumbria": "Cumbria",
+    "d2n2": "D2N2 (Derby, Derbyshire, Nottingham and Nottinghamshire)",
+    "dorset": "Dorset",
+    "enterprise-m3": "Enterprise M3",
+    "gloucestershire": "Gloucestershire",
+    "greater-birmingham-and-solihull": "Greater Birmingham and Solihull",
+    "greater-lincolnshire": "Greater Lincolnshire",
+    "greater-manchester": "Greater Manchester",
+    "heart-of-the-south-west": "Heart of the South West",
+    "hertfordshire": "Hertfordshire",
+    "hull-and-east-yorkshire": "Hull and East Yorkshire",
+    "lancashire": "Lancashire",
+    "leicester-and-leicestershire": "Leicester and Leicestershire",
+    "liverpool-city-region": "Liverpool City Region",
+    "london": "London",
+    "new-anglia": "New Anglia",
+    "north-east": "North East",
+    "oxfordshire": "Oxfordshire",
+    "solent": "Solent",
+    "south-east": "South East",
+    "south-east-midlands": "South East Midlands",
+    "south-yorkshire": "South Yorkshire (Sheffield City Region)",
+    "stoke-on-trent-and-staffordshire": "Stoke-on-Trent and Staffordshire",
+    "swindon-and-wiltshire": "Swindon and Wiltshire",
+    "tees-valley": "Tees Valley",
+    "thames-valley-berkshire": "Thames Valley Berkshire",
+    "the-marches": "The Marches",
+    "west-of-england": "West of England",
+    "west-yorkshire": "West Yorkshire (Leeds City Region)",
+    "worcestershire": "Worcestershire",
+    "york-and-north-yorkshire": "York and North Yorkshire",
+}
 
 
 @dataclass(frozen=True)
@@ -157,13 +199,39 @@ def target_counts(catalogue: Catalogue, target: Target) -> tuple[int, Counter]:
     return total, by_region
 
 
-def growth_hubs(catalogue: Catalogue) -> int:
-    """Growth Hub listings in England (tagged growth-hub)."""
-    return sum(
-        1
-        for listing in catalogue.listings.values()
-        if GROWTH_HUB_TAG in listing["tags"] and set(listing["regions"]) & set(ENGLISH_REGIONS)
+def _is_growth_hub_in_england(listing: ListingRecord) -> bool:
+    """A listing tagged growth-hub that serves a region of England."""
+    return GROWTH_HUB_TAG in listing["tags"] and bool(
+        set(listing["regions"]) & set(ENGLISH_REGIONS)
     )
+
+
+def growth_hub_areas(catalogue: Catalogue) -> set[str]:
+    """The former LEP areas in England whose Growth Hub the catalogue lists."""
+    return {
+        tag.removeprefix(LEP_AREA_TAG)
+        for listing in catalogue.listings.values()
+        if _is_growth_hub_in_england(listing)
+        for tag in listing["tags"]
+        if tag.removeprefix(LEP_AREA_TAG) in FORMER_LEP_AREAS and tag.startswith(LEP_AREA_TAG)
+    }
+
+
+def growth_hub_problems(catalogue: Catalogue) -> list[Problem]:
+    """A Growth Hub in England names the former LEP areas it serves, from the fixed list."""
+    problems = []
+    for slug, listing in catalogue.listings.items():
+        areas = [tag for tag in listing["tags"] if tag.startswith(LEP_AREA_TAG)]
+        unknown = [tag for tag in areas if tag.removeprefix(LEP_AREA_TAG) not in FORMER_LEP_AREAS]
+        if unknown:
+            problems.append(
+                Problem("catalogue", slug, "tags", f"no former LEP area is called {unknown[0]}")
+            )
+        elif _is_growth_hub_in_england(listing) and not areas:
+            problems.append(
+                Problem("catalogue", slug, "tags", "a Growth Hub needs a lep-<area> tag")
+            )
+    return problems
 
 
 def postcoded_sites(catalogue: Catalogue) -> tuple[int, int]:
@@ -190,9 +258,13 @@ def mission_shortfalls(catalogue: Catalogue, taxonomy: Taxonomy) -> list[str]:
                 shortfalls.append(
                     f"{target.label}: {region} has {by_region[region]}; {target.per_region} wanted"
                 )
-    hubs = growth_hubs(catalogue)
-    if hubs < GROWTH_HUBS:
-        shortfalls.append(f"Growth Hubs in England: {hubs}; all {GROWTH_HUBS} wanted")
+    missing = sorted(FORMER_LEP_AREAS.keys() - growth_hub_areas(catalogue))
+    if missing:
+        shortfalls.append(
+            f"Growth Hubs in England: {len(FORMER_LEP_AREAS) - len(missing)} of "
+            f"{len(FORMER_LEP_AREAS)} former LEP areas; missing "
+            + ", ".join(FORMER_LEP_AREAS[area] for area in missing)
+        )
     postcoded, sites = postcoded_sites(catalogue)
     if sites and postcoded / sites < MIN_POSTCODED_SITES:
         shortfalls.append(
@@ -217,7 +289,10 @@ def mission_table(catalogue: Catalogue, taxonomy: Taxonomy) -> str:
             for r in regions
         )
         lines.append(f"{target.label[:49]:<50}{wanted:>7}{cells}")
-    lines.append(f"{'Growth Hubs in England':<50}{growth_hubs(catalogue):>4}/{GROWTH_HUBS}")
+    areas = len(growth_hub_areas(catalogue))
+    lines.append(
+        f"{'former LEP areas with their Growth Hub':<50}{areas:>4}/{len(FORMER_LEP_AREAS)}"
+    )
     postcoded, sites = postcoded_sites(catalogue)
     lines.append(f"{'physical sites with a postcode':<50}{postcoded:>4}/{sites}")
     return "\n".join(lines)
