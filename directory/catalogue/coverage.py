@@ -206,14 +206,20 @@ def _is_growth_hub_in_england(listing: ListingRecord) -> bool:
     )
 
 
+def _lep_areas(listing: ListingRecord) -> list[str]:
+    """The former LEP areas a listing's lep-<area> tags name (known or not)."""
+    return [tag.removeprefix(LEP_AREA_TAG) for tag in listing["tags"]
+            if tag.startswith(LEP_AREA_TAG)]  # fmt: skip
+
+
 def growth_hub_areas(catalogue: Catalogue) -> set[str]:
     """The former LEP areas in England whose Growth Hub the catalogue lists."""
     return {
-        tag.removeprefix(LEP_AREA_TAG)
+        area
         for listing in catalogue.listings.values()
         if _is_growth_hub_in_england(listing)
-        for tag in listing["tags"]
-        if tag.removeprefix(LEP_AREA_TAG) in FORMER_LEP_AREAS and tag.startswith(LEP_AREA_TAG)
+        for area in _lep_areas(listing)
+        if area in FORMER_LEP_AREAS
     }
 
 
@@ -221,12 +227,11 @@ def growth_hub_problems(catalogue: Catalogue) -> list[Problem]:
     """A Growth Hub in England names the former LEP areas it serves, from the fixed list."""
     problems = []
     for slug, listing in catalogue.listings.items():
-        areas = [tag for tag in listing["tags"] if tag.startswith(LEP_AREA_TAG)]
-        unknown = [tag for tag in areas if tag.removeprefix(LEP_AREA_TAG) not in FORMER_LEP_AREAS]
+        areas = _lep_areas(listing)
+        unknown = [area for area in areas if area not in FORMER_LEP_AREAS]
         if unknown:
-            problems.append(
-                Problem("catalogue", slug, "tags", f"no former LEP area is called {unknown[0]}")
-            )
+            message = f"no former LEP area is called {LEP_AREA_TAG}{unknown[0]}"
+            problems.append(Problem("catalogue", slug, "tags", message))
         elif _is_growth_hub_in_england(listing) and not areas:
             problems.append(
                 Problem("catalogue", slug, "tags", "a Growth Hub needs a lep-<area> tag")

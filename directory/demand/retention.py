@@ -62,20 +62,7 @@ def prune(session: Session, today: date, months: int = DEFAULT_MONTHS) -> PruneR
         .where(DemandEvent.day < cutoff)
         .group_by(*columns)
     )
-    names = [
-        "week",
-        "source",
-        "query",
-        "region",
-        "stage",
-        "support",
-        "sector",
-        "zero_results",
-        "synthetic",
-        "language",
-        "visitor_days",
-        "events",
-    ]
+    names = [column.key for column in columns] + ["visitor_days", "events"]
     rows = [dict(zip(names, row, strict=True)) for row in session.execute(folded)]
     if rows:
         session.execute(insert(DemandWeekly), rows)
