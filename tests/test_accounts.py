@@ -97,7 +97,12 @@ def test_registering_a_known_address_looks_the_same_and_tells_its_owner(client, 
     known = page_text(register(client, "owner@example.org").get_data(as_text=True))
     unknown = page_text(register(client, "new@example.org").get_data(as_text=True))
     assert known.replace("owner@", "X@") == unknown.replace("new@", "X@")
-    assert "To: owner@example.org\nSubject: You already have an account" in outbox()[0]
+    email = outbox()[0]
+    assert "To: owner@example.org\nSubject: You already have an account" in email
+    # The owner is told how to get in: the sign-in and reset pages, both of which answer.
+    assert "Sign in: http://localhost/account/login" in email
+    assert "Forgotten your password? http://localhost/account/reset" in email
+    assert {client.get(path).status_code for path in ("/account/login", "/account/reset")} == {200}
     assert len(db.session.scalars(select(User)).all()) == 2
 
 

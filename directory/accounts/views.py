@@ -78,29 +78,11 @@ def _sign_in_limits(view: Callable[P, R]) -> Callable[P, R]:
     return view
 
 
-def link_email(purpose: str, link: str) -> str:
-    """The text of an email carrying a one-time link, in the language of the page that asked
-    for it (the link, built on that page, opens in the same language)."""
-    if purpose == "confirm":
-        return _(
-            "Someone asked to create an account on the Start-up Support Directory with this "
-            "email address.\n\nTo confirm it and create your password, follow this link (it "
-            "works for 3 days):\n\n%(link)s\n\nIf you did not ask for an account, ignore this "
-            "email: nothing happens without this link.",
-            link=link,
-        )
-    return _(
-        "Someone asked to reset the password for your Start-up Support Directory account.\n\n"
-        "Set a new password by following this link (it works for one hour, once):\n\n"
-        "%(link)s\n\nIf this was not you, ignore this email: your password has not changed.",
-        link=link,
-    )
-
-
 def send_link(user: User, purpose: str, subject: str) -> None:
     """Email a signed one-time link (`confirm` or `reset`) to the user's address."""
     link = url_for(f"accounts.{purpose}", token=services.make_token(user, purpose), _external=True)
-    send_email(user.email, subject, link_email(purpose, link))
+    # The page's language, so the link (built on that page) opens in the same language.
+    send_email(user.email, subject, render_template(f"accounts/email/{purpose}.txt", link=link))
 
 
 def tell_already_registered(email: str) -> None:
@@ -108,10 +90,8 @@ def tell_already_registered(email: str) -> None:
     send_email(
         email,
         _("You already have an account"),
-        _(
-            "Someone tried to create an account on the Start-up Support Directory with this "
-            "email address,\nwhich already has one.\n\nSign in: %(login)s\nForgotten your "
-            "password? %(reset)s\n\nIf this was not you, you can ignore this email.",
+        render_template(
+            "accounts/email/already_registered.txt",
             login=url_for("accounts.login", _external=True),
             reset=url_for("accounts.forgotten", _external=True),
         ),
