@@ -225,6 +225,10 @@ def test_users_create_bootstraps_an_admin_from_stdin(app):
     assert weak.exit_code == 1 and "too common" in weak.output
     again = runner.invoke(args=["users", "create", "admin@example.org"], input=PASSWORD + "\n")
     assert again.exit_code == 1 and "already exists" in again.output
+    # A mistyped address is refused before any password is asked for (no prompt in the output).
+    typo = runner.invoke(args=["users", "create", "admin.example.org"], input="")
+    assert typo.exit_code == 1
+    assert typo.output == "Error: 'admin.example.org' is not an email address\n"
 
 
 def test_a_deactivated_user_cannot_sign_in(client):

@@ -114,3 +114,14 @@ def test_links_are_checked_and_problems_shown_to_moderators(app, client, local_s
     assert f"{local_site}/gone" in page and "Broken (404)" in page
     assert f"Moved to {local_site}/ok-new" in page and "Unreachable (timed out)" in page
     assert listing("start-up-loans").name in page
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("--concurrency", "0"), ("--per-host", "0"), ("--timeout", "0")]
+)
+def test_settings_that_could_never_finish_are_refused_before_any_request(app, option, value):
+    # No request slot (or no time) would leave the run waiting for ever: refuse it at once.
+    result = app.test_cli_runner().invoke(args=["catalogue", "links", option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}'" in result.output
+    assert db.session.scalars(select(LinkCheck)).first() is None

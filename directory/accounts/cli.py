@@ -28,6 +28,9 @@ def users_cli() -> None:
 @with_appcontext
 def create_command(email: str, roles: tuple[str, ...]) -> None:
     """Create an active user with the given roles."""
+    # Checked before the password is asked for, so a mistyped address costs no typing.
+    if "@" not in email or len(email) > 254:
+        raise click.ClickException(f"'{email}' is not an email address")
     if sys.stdin.isatty():
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     else:
@@ -35,8 +38,6 @@ def create_command(email: str, roles: tuple[str, ...]) -> None:
     problem = password_problem(password, email)
     if problem:
         raise click.ClickException(problem)
-    if "@" not in email or len(email) > 254:
-        raise click.ClickException(f"'{email}' is not an email address")
     try:
         user = services.create_user(email, password, roles=roles)
     except services.AccountError as error:

@@ -110,9 +110,27 @@ def synth_command(count: int, out: Path, seed: int) -> None:
 @catalogue_cli.command(
     "links", help="Check every website, form and source address; record problems for moderators."
 )
-@click.option("--concurrency", default=20, show_default=True, help="Requests at once in all.")
-@click.option("--per-host", default=2, show_default=True, help="Requests at once to one host.")
-@click.option("--timeout", default=10.0, show_default=True, help="Seconds before giving up.")
+@click.option(
+    "--concurrency",
+    default=20,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests at once in all.",
+)
+@click.option(
+    "--per-host",
+    default=2,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Requests at once to one host.",
+)
+@click.option(
+    "--timeout",
+    default=10.0,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    help="Seconds before giving up.",
+)
 @with_appcontext
 def links_command(concurrency: int, per_host: int, timeout: float) -> None:
     """Request every address the published catalogue uses, concurrently, and record results."""
