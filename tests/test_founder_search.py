@@ -48,6 +48,25 @@ def test_what_founders_type_finds_what_they_asked_for(client, query, support, re
     assert set(body["understood"]["support"]) <= FUNDING | support
 
 
+# Services whose cited descriptions say they help with a business plan (tagged business-plan).
+BUSINESS_PLAN_HELP = {
+    "start-up-loans", "kings-trust-enterprise", "virgin-startup-support",
+    "cwmpas-social-business-support", "young-persons-start-up-grant-wales",
+    "locate-east-sussex-business-support", "lyva-labs-innovation-programme", "oui-spin-out-support",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"), [("help writing a business plan", "en"), ("help gyda chynllun busnes", "cy")]
+)
+def test_business_plan_help_comes_before_other_kinds_of_plan(client, query, lang):
+    # Before the tag, an HMRC tax payment plan came first: "plan" in its name outweighed the rest.
+    body = api_search(client, q=query, lang=lang)
+    assert body["understood"]["tags"] == ["business plan"]
+    assert body["complete"] == len(BUSINESS_PLAN_HELP)
+    assert {result["slug"] for result in body["results"][:8]} == BUSINESS_PLAN_HELP
+
+
 @pytest.mark.parametrize(
     ("query", "name"),
     [
