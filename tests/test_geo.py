@@ -14,6 +14,7 @@ from geopy.distance import great_circle
 from sqlalchemy import select
 
 from directory.catalogue.models import Location
+from directory.catalogue.placing import geocode
 from directory.extensions import db
 from directory.geo.authorities import CROWN_DEPENDENCIES, local_authorities, region_of
 from directory.geo.build import postcode_files
@@ -298,6 +299,19 @@ def test_seed_locations_are_placed_from_postcode_or_town(app):
     for location in placed_by_town:
         assert location.region_slug in ITL1_REGIONS.values()
         assert not math.isnan(location.latitude)
+
+
+def test_a_town_found_only_in_another_region_places_nothing(app):
+    lookup = app.extensions["geo"]
+    # The only Pool in the lookup is in Leeds; Pool Innovation Centre is in Pool, Cornwall.
+    in_leeds = geocode(lookup, None, "Pool", ["yorkshire-and-the-humber"])
+    assert in_leeds is not None and in_leeds.lad_code == "E08000035"
+    assert geocode(lookup, None, "Pool", ["south-west"]) is None
+    assert geocode(lookup, None, "Pool", ["uk-wide"]) == in_leeds  # UK-wide support: anywhere
+    # A postcode is where the place is, whatever the listing's regions.
+    assert geocode(lookup, "LS1 4AP", "Pool", ["south-west"]).region == "yorkshire-and-the-humber"
+    cornish = db.session.scalars(select(Location).filter_by(town="Pool")).one()
+    assert cornish.listing.region_slugs == ["south-west"] and cornish.latitude is None
 
 
 def test_unplaced_locations_are_listed(app, runner):

@@ -29,10 +29,13 @@ def geocode(
     if town:
         try:
             result = lookup.place_in_regions(town, regions)
-            if result.point is not None:
-                return result
         except GeoError:
-            pass
+            return None
+        # A town of that name found only in another region is a namesake (the Pool in Leeds
+        # for a centre in Pool, Cornwall): no point is better than a wrong one.
+        elsewhere = "uk-wide" not in regions and result.region not in (None, *regions)
+        if result.point is not None and not elsewhere:
+            return result
     return None
 
 
