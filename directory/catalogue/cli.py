@@ -16,6 +16,7 @@ from directory.catalogue.coverage import (
     mission_shortfalls,
     mission_table,
     near_copy_problems,
+    untrusted_source_problems,
 )
 from directory.catalogue.links import OUTCOMES
 from directory.catalogue.placing import unplaced_locations
@@ -52,6 +53,7 @@ def check_command(strict: bool) -> None:
         for problem in duplicate_problems(catalogue)
         + near_copy_problems(catalogue)
         + growth_hub_problems(catalogue)
+        + untrusted_source_problems(catalogue)
     ]
     result = coverage(catalogue, taxonomy)
     regions = [term.label for term in taxonomy.regions]

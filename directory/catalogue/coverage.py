@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from directory.catalogue.records import ListingRecord, Problem
 from directory.catalogue.seed import Catalogue
@@ -137,6 +138,31 @@ def duplicate_problems(catalogue: Catalogue) -> list[Problem]:
             problems.append(
                 Problem("catalogue", slug, "website", f"also used by other organisations: {owners}")
             )
+    return problems
+
+
+# Hosts that republish other sites' pages (scrapers, aggregators, AI-written content farms,
+# anonymous mirrors and copies of Wikipedia): a fact is cited from the page that published it,
+# which a reader can trust and re-check, never from a copy. Grown from a review of the sources.
+UNTRUSTED_SOURCE_HOSTS = frozenset(
+    """
+    """.split()
+)
+
+
+def untrusted_source_problems(catalogue: Catalogue) -> list[Problem]:
+    """Sources on hosts that only copy other pages are not sources."""
+    problems = []
+    for kind, records in (("organisation", catalogue.organisations),
+                          ("listing", catalogue.listings)):  # fmt: skip
+        for slug, record in records.items():
+            for source in record["sources"]:
+                host = (urlsplit(source["url"]).hostname or "").removeprefix("www.")
+                if host in UNTRUSTED_SOURCE_HOSTS:
+                    problems.append(
+                        Problem("catalogue", slug, "sources",
+                                f"{host} copies other sites' pages; cite the page it copied")
+                    )  # fmt: skip
     return problems
 
 
