@@ -2,6 +2,7 @@
 
 import csv
 import io
+import shutil
 
 import pytest
 from werkzeug.datastructures import FileStorage
@@ -15,6 +16,7 @@ from directory.catalogue.coverage import (
     growth_hub_problems,
     mission_shortfalls,
     near_copy_problems,
+    untrusted_source_problems,
 )
 from directory.catalogue.seed import read_catalogue
 from directory.extensions import db
@@ -159,6 +161,33 @@ def test_near_copies_of_descriptions_are_errors(app):
     same["description"] = first["description"]
     second["description"] = "Written afresh for this listing, " * 6
     assert near_copy_problems(catalogue) == []
+
+
+def test_sources_on_hosts_that_copy_other_pages_are_errors(app, tmp_path):
+    catalogue = read_catalogue(SEED_DIR, app.extensions["taxonomy"])
+    assert untrusted_source_problems(catalogue) == []
+    listing = next(iter(catalogue.listings.values()))
+    listing["sources"].append(
+        {"url": "https://www.wallpaperswave.com/news/some-copied-story.amp", "supports": ["name"]}
+    )
+    problems = untrusted_source_problems(catalogue)
+    assert [(p.record, p.field) for p in problems] == [(listing["slug"], "sources")]
+    assert "wallpaperswave.com copies other sites' pages" in problems[0].message
+    # The check command fails on it.
+    seed_dir = tmp_path / "seed"
+    shutil.copytree(SEED_DIR, seed_dir)
+    path = seed_dir / "catalogue" / "uk-wide.yaml"
+    text = path.read_text().replace(
+        "  sources:\n",
+        "  sources:\n  - url: https://brumdaily.uk/business/a-copy.html\n"
+        "    retrieved: 2026-11-30\n    supports: [name]\n",
+        1,
+    )
+    path.write_text(text)
+    app.config["SEED_DATA_DIR"] = str(seed_dir)
+    result = app.test_cli_runner().invoke(args=["catalogue", "check", "--no-strict"])
+    assert result.exit_code == 1
+    assert "brumdaily.uk copies other sites' pages; cite the page it copied" in result.output
 
 
 def test_a_listing_needs_a_way_to_act_here_or_on_its_organisation(app):
