@@ -13,7 +13,12 @@ from sqlalchemy import select
 
 from directory import config as configuration
 from directory.catalogue.models import Listing
-from directory.catalogue.seed import CatalogueInvalid, load_catalogue, read_catalogue
+from directory.catalogue.seed import (
+    CatalogueInvalid,
+    load_catalogue,
+    pending_listing_slugs,
+    read_catalogue,
+)
 from directory.catalogue.synth import PREFIX, is_synthetic
 from directory.extensions import db
 from directory.search.indexing import rebuild_index
@@ -49,13 +54,32 @@ def load_command(no_index: bool, synthetic: bool) -> None:
     with click.progressbar(
         length=len(catalogue.listings), label="Loading listings", file=sys.stderr
     ) as bar:
-        report = load_catalogue(db.session(), taxonomy, catalogue, progress=lambda _: bar.update(1))
+        report = load_catalogue(
+            db.session(),
+            taxonomy,
+            catalogue,
+            progress=lambda _: bar.update(1),
+            withdraw=pending_listing_slugs(seed_dir),
+        )
     commit()
     for kind in ("organisations", "listings"):
         tally = getattr(report, kind)
         click.echo(
             f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
         )
+    if report.withdrawn:
+        click.echo(
+            f"{len(report.withdrawn)} published listing(s) withdrawn to draft, "
+            "their records being back in pending/:"
+        )
+        for slug in report.withdrawn:
+            click.echo(f"  {slug}")
+    if report.republished:
+        click.echo(
+            f"{len(report.republished)} withdrawn listing(s) back in the catalogue, republished:"
+        )
+        for slug in report.republished:
+            click.echo(f"  {slug}")
     if report.unplaced:
         click.echo(
             f"{len(report.unplaced)} location(s) could not be placed on the map "

@@ -218,3 +218,37 @@ def test_seed_load_names_locations_it_could_not_place(empty_app, tmp_path):
     assert result.exit_code == 0, result.output
     assert "could not be placed on the map" in result.output
     assert f"{slug}: Nowhereville Parva" in result.output
+
+
+def test_a_listing_moved_back_to_pending_leaves_public_view_and_returns_with_it(app, tmp_path):
+    seed_dir = copy_seed(tmp_path)
+    catalogue_file = seed_dir / "catalogue" / "uk-wide.yaml"
+    content = yaml.safe_load(catalogue_file.read_text())
+    record = content["listings"].pop(0)
+    catalogue_file.write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True))
+    pending_file = seed_dir / "pending" / "uk-wide.yaml"
+    pending = yaml.safe_load(pending_file.read_text())
+    pending["listings"].append({**record, "note": "Its only source no longer holds."})
+    pending_file.write_text(yaml.safe_dump(pending, sort_keys=False, allow_unicode=True))
+    app.config["SEED_DATA_DIR"] = str(seed_dir)
+    client, runner = app.test_client(), app.test_cli_runner()
+    assert client.get(f"/listings/{record['slug']}").status_code == 200
+
+    result = runner.invoke(args=["seed", "load", "--no-index"])
+    assert result.exit_code == 0, result.output
+    assert "1 published listing(s) withdrawn to draft" in result.output
+    assert f"  {record['slug']}\n" in result.output
+    assert client.get(f"/listings/{record['slug']}").status_code == 404
+    again = runner.invoke(args=["seed", "load", "--no-index"])
+    assert "withdrawn" not in again.output  # once is enough
+
+    # Back in the catalogue, it is public again.
+    catalogue_file.write_text(
+        yaml.safe_dump({**content, "listings": [record, *content["listings"]]},
+                       sort_keys=False, allow_unicode=True)
+    )  # fmt: skip
+    back = runner.invoke(args=["seed", "load", "--no-index"])
+    assert f"1 withdrawn listing(s) back in the catalogue, republished:\n  {record['slug']}" in (
+        back.output
+    )
+    assert client.get(f"/listings/{record['slug']}").status_code == 200

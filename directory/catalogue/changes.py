@@ -130,6 +130,20 @@ def reject(listing: Listing, moderator: User, reason: str) -> None:
     )
 
 
+def withdraw(listing: Listing, actor: str, reason: str) -> None:
+    """Take a published listing out of public view, back to draft, saying why."""
+    save_listing(
+        listing, None, actor=actor, moderation_state=ModerationState.DRAFT, moderation_note=reason
+    )
+
+
+def republish(listing: Listing, actor: str) -> None:
+    """Put a withdrawn listing back in public view."""
+    save_listing(
+        listing, None, actor=actor, moderation_state=ModerationState.PUBLISHED, moderation_note=None
+    )
+
+
 def set_status(listing: Listing, user: User, status: str) -> None:
     """Pause, close (ended today, kept as ended) or reopen a listing."""
     closed_on = (listing.closed_on or date.today()) if status == ListingStatus.CLOSED else None

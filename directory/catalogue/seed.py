@@ -12,9 +12,11 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from directory.catalogue import changes
 from directory.catalogue.changes import Tally, save_records
 from directory.catalogue.models import (
     BusinessSize,
+    Listing,
     Region,
     Sector,
     Stage,
@@ -32,7 +34,12 @@ from directory.catalogue.records import (
     validate_organisation,
 )
 from directory.geo.lookup import GeoLookup
+from directory.states import ModerationState
 from directory.taxonomy import Taxonomy, Term
+
+WITHDRAWN_REASON = (
+    "Back in seed_data/pending/: not complete enough to publish (see the record's note there)."
+)
 
 TaxonomyRow = TypeVar("TaxonomyRow", bound=Region | Stage | SupportType | Sector | BusinessSize)
 TAXONOMY_MODELS: dict[str, type[Region | Stage | SupportType | Sector | BusinessSize]] = {
@@ -60,6 +67,10 @@ class LoadReport:
     listings: Tally = field(default_factory=Tally)
     # "listing-slug: town (postcode)" for each location the geo lookup could not place.
     unplaced: list[str] = field(default_factory=list)
+    # Published listings taken out of view because their record went back to pending/.
+    withdrawn: list[str] = field(default_factory=list)
+    # Listings withdrawn that way whose records came back to the catalogue.
+    republished: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -144,6 +155,17 @@ def _load_terms(session: Session, model: type[TaxonomyRow], terms: tuple[Term, .
         session.add(row)
 
 
+def pending_listing_slugs(seed_dir: Path) -> set[str]:
+    """Slugs of the listings waiting in pending/: not complete enough to publish."""
+    slugs: set[str] = set()
+    for path in sorted((Path(seed_dir) / "pending").glob("*.yaml")):
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for raw in content.get("listings") or []:
+            if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
+                slugs.add(raw["slug"])
+    return slugs
+
+
 def load_catalogue(
     session: Session,
     taxonomy: Taxonomy,
@@ -151,14 +173,35 @@ def load_catalogue(
     progress: Callable[[int], None] | None = None,
     actor: str = "flask seed load",
     geo_lookup: GeoLookup | None = None,
+    withdraw: frozenset[str] | set[str] = frozenset(),
 ) -> LoadReport:
-    """Upsert organisations and listings by slug, audited as `actor`, and place their locations
-    on the map; report what changed."""
+    """Upsert organisations and listings by slug, audited as `actor`, withdraw published listings
+    whose slugs are in `withdraw` (pending/) but not the catalogue, and place locations on the
+    map; report what changed."""
     report = LoadReport()
     load_taxonomy_tables(session, taxonomy)
     report.organisations, report.listings = save_records(
         session, catalogue.organisations, catalogue.listings, actor, progress
     )
+    # A record moved back to pending/ (a source that no longer holds, say) leaves public view;
+    # its listing and history stay for moderators, and moving it back republishes it.
+    for listing in session.scalars(
+        select(Listing).where(
+            Listing.slug.in_(list(withdraw - catalogue.listings.keys())),
+            Listing.moderation_state == ModerationState.PUBLISHED,
+        )
+    ):
+        changes.withdraw(listing, actor, WITHDRAWN_REASON)
+        report.withdrawn.append(listing.slug)
+    for listing in session.scalars(
+        select(Listing).where(
+            Listing.slug.in_(list(catalogue.listings)),
+            Listing.moderation_state == ModerationState.DRAFT,
+            Listing.moderation_note == WITHDRAWN_REASON,
+        )
+    ):
+        changes.republish(listing, actor)
+        report.republished.append(listing.slug)
     # Each location's postcode, else its town, gives it coordinates, local authority and region.
     report.unplaced = [
         f"{location.listing.slug}: {location.town} ({location.postcode or 'no postcode'})"
