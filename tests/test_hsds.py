@@ -235,7 +235,9 @@ def test_every_page_of_every_list_conforms_to_the_schemas(
 def test_single_objects_conform_to_the_schemas(client, hsds_schemas):
     # The richest of each kind: a site with a full address, a phone, an ended programme.
     samples = [
-        one_listing(Listing.locations.any(Location.postcode.is_not(None))),
+        one_listing(
+            Listing.locations.any(Location.postcode.is_not(None) & Location.address.is_not(None))
+        ),
         one_listing(Listing.contact_phone.is_not(None)),
         one_listing(Listing.status == ListingStatus.CLOSED),
         one_listing(Listing.uk_wide.is_(True)),
