@@ -207,10 +207,7 @@ def test_a_costly_search_with_the_index_down_is_cut_off_with_a_503(app, client):
     assert api.status_code == 503 and "simpler mode" in api.get_json()["message"]
 
 
-def test_with_the_index_down_an_ordinary_search_still_answers(app, client, monkeypatch):
-    # This search takes about the whole 2 s budget on the 2-core test machine: what is tested
-    # is the answer, not the timing (the budget has its own test above).
-    monkeypatch.setitem(app.config, "FALLBACK_BUDGET_SECONDS", 60.0)
+def test_with_the_index_down_an_ordinary_search_still_answers(app, client):
     break_index(app)
     response = client.get("/search?q=loan&region=wales")
     assert response.status_code == 200

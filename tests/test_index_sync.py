@@ -123,10 +123,7 @@ def test_rebuild_swaps_in_a_fresh_generation(app, client):
     assert api_search(client, q="quokkafied")["total"] == 1
 
 
-def test_missing_index_falls_back_to_the_database(app, client, monkeypatch):
-    # What is tested is the fallback, not its time budget (test_hardening covers that): on a
-    # busy shared machine the database search can overrun the 2 s a real request gets.
-    monkeypatch.setitem(app.config, "FALLBACK_BUDGET_SECONDS", 60.0)
+def test_missing_index_falls_back_to_the_database(app, client):
     Path(app.config["SEARCH_INDEX_DIR"], "current").unlink()
     app.extensions["search_index"].close()
     response = client.get("/search?q=loan&region=wales")
