@@ -67,29 +67,31 @@ def load_command(no_index: bool, synthetic: bool) -> None:
         click.echo(
             f"{kind}: {tally.created} created, {tally.updated} updated, {tally.unchanged} unchanged"
         )
-    if report.withdrawn:
-        click.echo(
-            f"{len(report.withdrawn)} published listing(s) withdrawn to draft, "
-            "their records being back in pending/:"
-        )
-        for slug in report.withdrawn:
-            click.echo(f"  {slug}")
-    if report.republished:
-        click.echo(
-            f"{len(report.republished)} withdrawn listing(s) back in the catalogue, republished:"
-        )
-        for slug in report.republished:
-            click.echo(f"  {slug}")
-    if report.unplaced:
-        click.echo(
-            f"{len(report.unplaced)} location(s) could not be placed on the map "
-            "(give them a postcode):"
-        )
-        for location in report.unplaced:
-            click.echo(f"  {location}")
+    echo_list(
+        report.withdrawn,
+        f"{len(report.withdrawn)} published listing(s) withdrawn to draft, "
+        "their records being back in pending/:",
+    )
+    echo_list(
+        report.republished,
+        f"{len(report.republished)} withdrawn listing(s) back in the catalogue, republished:",
+    )
+    echo_list(
+        report.unplaced,
+        f"{len(report.unplaced)} location(s) could not be placed on the map "
+        "(give them a postcode):",
+    )
     if not no_index:
         count = rebuild_index(current_app.config["SEARCH_INDEX_DIR"])
         click.echo(f"search index rebuilt: {count} listings")
+
+
+def echo_list(items: list[str], heading: str) -> None:
+    """A heading and the items under it, indented; nothing when there are none."""
+    if items:
+        click.echo(heading)
+        for item in items:
+            click.echo(f"  {item}")
 
 
 def refuse_mixing(seed_dir: Path, synthetic_allowed: bool) -> None:
