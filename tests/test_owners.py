@@ -251,6 +251,8 @@ def test_a_proposed_organisation_is_hidden_until_approved_and_rejections_give_a_
     )
     organisation = db.session.scalars(select(Organisation).filter_by(name="Wombat Ventures")).one()
     assert organisation.moderation_state == "proposed"
+    public_page = f"/organisations/{organisation.slug}"
+    assert client.get(public_page).status_code == 404  # nobody has checked it yet
     membership = db.session.scalars(select(Membership)).one()
     post_form(
         moderator,
@@ -262,6 +264,25 @@ def test_a_proposed_organisation_is_hidden_until_approved_and_rejections_give_a_
     assert membership.state == "rejected"
     text = page_text(proposer.get("/manage/").get_data(as_text=True))
     assert "We could not find this fund." in text
+    assert client.get(public_page).status_code == 404
+
+
+def test_an_approved_organisation_gets_its_public_page(app, moderator, client):
+    make_user("new@example.org")
+    proposer = app.test_client()
+    sign_in(proposer, "new@example.org")
+    post_form(
+        proposer,
+        "/manage/organisations/new",
+        {"name": "Wombat Ventures", "description": "An early-stage fund in Leeds.",
+         "website": "https://wombat.example", "message": "I am a partner."},
+    )  # fmt: skip
+    organisation = db.session.scalars(select(Organisation).filter_by(name="Wombat Ventures")).one()
+    membership = db.session.scalars(select(Membership)).one()
+    post_form(moderator, f"/moderate/memberships/{membership.id}/approve", form_page="/moderate/")
+    page = client.get(f"/organisations/{organisation.slug}")
+    assert page.status_code == 200
+    assert "An early-stage fund in Leeds." in page_text(page.get_data(as_text=True))
 
 
 def test_rejected_submission_goes_back_with_the_reason(owner, moderator):

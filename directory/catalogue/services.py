@@ -21,8 +21,11 @@ def public_listing(slug: str) -> Listing | None:
 
 
 def organisation_with_public_listings(slug: str) -> tuple[Organisation, list[Listing]] | None:
-    """The organisation with this slug and its published listings, or None."""
-    organisation = db.session.scalars(select(Organisation).filter_by(slug=slug)).first()
+    """The published organisation with this slug and its published listings, or None (one
+    proposed by a would-be owner stays hidden until a moderator approves it)."""
+    organisation = db.session.scalars(
+        select(Organisation).filter_by(slug=slug, moderation_state=ModerationState.PUBLISHED)
+    ).first()
     if organisation is None:
         return None
     listings = [listing for listing in organisation.listings if listing.is_public]
