@@ -16,7 +16,7 @@ from directory.catalogue.models import Listing
 from directory.catalogue.seed import (
     CatalogueInvalid,
     load_catalogue,
-    pending_listing_slugs,
+    pending_slugs,
     read_catalogue,
 )
 from directory.catalogue.synth import PREFIX, is_synthetic
@@ -59,7 +59,7 @@ def load_command(no_index: bool, synthetic: bool) -> None:
             taxonomy,
             catalogue,
             progress=lambda _: bar.update(1),
-            withdraw=pending_listing_slugs(seed_dir),
+            pending=pending_slugs(seed_dir),
         )
     commit()
     for kind in ("organisations", "listings"):
@@ -75,6 +75,16 @@ def load_command(no_index: bool, synthetic: bool) -> None:
     echo_list(
         report.republished,
         f"{len(report.republished)} withdrawn listing(s) back in the catalogue, republished:",
+    )
+    echo_list(
+        report.withdrawn_organisations,
+        f"{len(report.withdrawn_organisations)} organisation(s) withdrawn from public view, "
+        "their records being back in pending/:",
+    )
+    echo_list(
+        report.republished_organisations,
+        f"{len(report.republished_organisations)} withdrawn organisation(s) back in the "
+        "catalogue, republished:",
     )
     echo_list(
         report.unplaced,

@@ -252,3 +252,64 @@ def test_a_listing_moved_back_to_pending_leaves_public_view_and_returns_with_it(
         back.output
     )
     assert client.get(f"/listings/{record['slug']}").status_code == 200
+
+
+def _move_to_pending(seed_dir, organisation_slug):
+    """Move an organisation and its listings from catalogue/uk-wide.yaml to pending/; return
+    the catalogue file's content before the move."""
+    catalogue_file = seed_dir / "catalogue" / "uk-wide.yaml"
+    content = yaml.safe_load(catalogue_file.read_text())
+    moved = {
+        "organisations": [r for r in content["organisations"] if r["slug"] == organisation_slug],
+        "listings": [r for r in content["listings"] if r["organisation"] == organisation_slug],
+    }
+    kept = {kind: [r for r in content[kind] if r not in moved[kind]] for kind in moved}
+    catalogue_file.write_text(yaml.safe_dump(kept, sort_keys=False, allow_unicode=True))
+    pending_file = seed_dir / "pending" / "uk-wide.yaml"
+    pending = yaml.safe_load(pending_file.read_text())
+    for kind, records in moved.items():
+        pending[kind] += [{**record, "note": "Its only source was a copy."} for record in records]
+    pending_file.write_text(yaml.safe_dump(pending, sort_keys=False, allow_unicode=True))
+    return content
+
+
+def test_an_organisation_moved_back_to_pending_leaves_public_view_and_returns_with_it(
+    app, tmp_path
+):
+    seed_dir = copy_seed(tmp_path)
+    records = yaml.safe_load((seed_dir / "catalogue" / "uk-wide.yaml").read_text())
+    everywhere = Counter(
+        record["organisation"]
+        for path in (seed_dir / "catalogue").glob("*.yaml")
+        for record in yaml.safe_load(path.read_text()).get("listings") or []
+    )
+    here = Counter(record["organisation"] for record in records["listings"])
+    # An organisation whose every listing is in the same file, so all of it can move.
+    slug = next(
+        r["slug"] for r in records["organisations"] if here[r["slug"]] == everywhere[r["slug"]]
+    )
+    content = _move_to_pending(seed_dir, slug)
+    app.config["SEED_DATA_DIR"] = str(seed_dir)
+    client, runner = app.test_client(), app.test_cli_runner()
+    assert client.get(f"/organisations/{slug}").status_code == 200
+
+    result = runner.invoke(args=["seed", "load", "--no-index"])
+    assert result.exit_code == 0, result.output
+    withdrawn = (
+        "1 organisation(s) withdrawn from public view, their records being back in pending/:"
+    )
+    assert f"{withdrawn}\n  {slug}\n" in result.output
+    assert client.get(f"/organisations/{slug}").status_code == 404
+    assert (
+        "organisation(s) withdrawn" not in runner.invoke(args=["seed", "load", "--no-index"]).output
+    )
+
+    (seed_dir / "catalogue" / "uk-wide.yaml").write_text(
+        yaml.safe_dump(content, sort_keys=False, allow_unicode=True)
+    )
+    back = runner.invoke(args=["seed", "load", "--no-index"])
+    assert (
+        f"1 withdrawn organisation(s) back in the catalogue, republished:\n  {slug}\n"
+        in back.output
+    )
+    assert client.get(f"/organisations/{slug}").status_code == 200

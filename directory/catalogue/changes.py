@@ -168,7 +168,9 @@ def restore(listing: Listing, moderator: User, change_id: str) -> None:
     save_listing(listing, moderator, {**record, "slug": listing.slug}, **extras)
 
 
-def save_organisation(organisation: Organisation, user: User | None, **fields: Any) -> Organisation:
+def save_organisation(
+    organisation: Organisation, user: User | None, actor: str | None = None, **fields: Any
+) -> Organisation:
     """Change an organisation's fields and audit the difference; only flushes."""
     before = organisation_state(organisation) if organisation.id else None
     for name, value in fields.items():
@@ -176,7 +178,12 @@ def save_organisation(organisation: Organisation, user: User | None, **fields: A
     db.session.add(organisation)
     db.session.flush()
     record_change(
-        "organisation", organisation.id, before, organisation_state(organisation), user=user
+        "organisation",
+        organisation.id,
+        before,
+        organisation_state(organisation),
+        user=user,
+        actor=actor,
     )
     return organisation
 

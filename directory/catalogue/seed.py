@@ -17,6 +17,7 @@ from directory.catalogue.changes import Tally, save_records
 from directory.catalogue.models import (
     BusinessSize,
     Listing,
+    Organisation,
     Region,
     Sector,
     Stage,
@@ -71,6 +72,9 @@ class LoadReport:
     withdrawn: list[str] = field(default_factory=list)
     # Listings withdrawn that way whose records came back to the catalogue.
     republished: list[str] = field(default_factory=list)
+    # The same for organisations (one whose only source proved a copy, say).
+    withdrawn_organisations: list[str] = field(default_factory=list)
+    republished_organisations: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -155,15 +159,24 @@ def _load_terms(session: Session, model: type[TaxonomyRow], terms: tuple[Term, .
         session.add(row)
 
 
-def pending_listing_slugs(seed_dir: Path) -> set[str]:
-    """Slugs of the listings waiting in pending/: not complete enough to publish."""
-    slugs: set[str] = set()
+@dataclass(frozen=True)
+class Pending:
+    """Slugs of the records waiting in pending/: not complete enough to publish."""
+
+    organisations: frozenset[str] = frozenset()
+    listings: frozenset[str] = frozenset()
+
+
+def pending_slugs(seed_dir: Path) -> Pending:
+    """The organisations and listings waiting in pending/."""
+    slugs: dict[str, set[str]] = {"organisations": set(), "listings": set()}
     for path in sorted((Path(seed_dir) / "pending").glob("*.yaml")):
         content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        for raw in content.get("listings") or []:
-            if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
-                slugs.add(raw["slug"])
-    return slugs
+        for kind, found in slugs.items():
+            for raw in content.get(kind) or []:
+                if isinstance(raw, dict) and isinstance(raw.get("slug"), str):
+                    found.add(raw["slug"])
+    return Pending(frozenset(slugs["organisations"]), frozenset(slugs["listings"]))
 
 
 def load_catalogue(
@@ -173,11 +186,11 @@ def load_catalogue(
     progress: Callable[[int], None] | None = None,
     actor: str = "flask seed load",
     geo_lookup: GeoLookup | None = None,
-    withdraw: frozenset[str] | set[str] = frozenset(),
+    pending: Pending = Pending(),
 ) -> LoadReport:
-    """Upsert organisations and listings by slug, audited as `actor`, withdraw published listings
-    whose slugs are in `withdraw` (pending/) but not the catalogue, and place locations on the
-    map; report what changed."""
+    """Upsert organisations and listings by slug, audited as `actor`, withdraw published records
+    whose slugs are `pending` but not in the catalogue, and place locations on the map; report
+    what changed."""
     report = LoadReport()
     load_taxonomy_tables(session, taxonomy)
     report.organisations, report.listings = save_records(
@@ -187,7 +200,7 @@ def load_catalogue(
     # its listing and history stay for moderators, and moving it back republishes it.
     for listing in session.scalars(
         select(Listing).where(
-            Listing.slug.in_(list(withdraw - catalogue.listings.keys())),
+            Listing.slug.in_(list(pending.listings - catalogue.listings.keys())),
             Listing.moderation_state == ModerationState.PUBLISHED,
         )
     ):
@@ -202,6 +215,27 @@ def load_catalogue(
     ):
         changes.republish(listing, actor)
         report.republished.append(listing.slug)
+    # Organisations the same way; seed load is the only thing that drafts one.
+    for organisation in session.scalars(
+        select(Organisation).where(
+            Organisation.slug.in_(list(pending.organisations - catalogue.organisations.keys())),
+            Organisation.moderation_state == ModerationState.PUBLISHED,
+        )
+    ):
+        changes.save_organisation(
+            organisation, None, actor=actor, moderation_state=ModerationState.DRAFT
+        )
+        report.withdrawn_organisations.append(organisation.slug)
+    for organisation in session.scalars(
+        select(Organisation).where(
+            Organisation.slug.in_(list(catalogue.organisations)),
+            Organisation.moderation_state == ModerationState.DRAFT,
+        )
+    ):
+        changes.save_organisation(
+            organisation, None, actor=actor, moderation_state=ModerationState.PUBLISHED
+        )
+        report.republished_organisations.append(organisation.slug)
     # Each location's postcode, else its town, gives it coordinates, local authority and region.
     report.unplaced = [
         f"{location.listing.slug}: {location.town} ({location.postcode or 'no postcode'})"
