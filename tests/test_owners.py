@@ -233,9 +233,8 @@ def test_requesting_an_organisation_and_approval_makes_an_owner(app, moderator):
     assert client.get(f"/manage/listings/new?organisation={organisation.slug}").status_code == 200
 
 
-def test_a_proposed_organisation_is_hidden_until_approved_and_rejections_give_a_reason(
-    app, moderator, client
-):
+def propose_wombat_ventures(app):
+    """A new user proposes an organisation; return their client and the organisation."""
     make_user("new@example.org")
     proposer = app.test_client()
     sign_in(proposer, "new@example.org")
@@ -250,6 +249,13 @@ def test_a_proposed_organisation_is_hidden_until_approved_and_rejections_give_a_
         },
     )
     organisation = db.session.scalars(select(Organisation).filter_by(name="Wombat Ventures")).one()
+    return proposer, organisation
+
+
+def test_a_proposed_organisation_is_hidden_until_approved_and_rejections_give_a_reason(
+    app, moderator, client
+):
+    proposer, organisation = propose_wombat_ventures(app)
     assert organisation.moderation_state == "proposed"
     public_page = f"/organisations/{organisation.slug}"
     assert client.get(public_page).status_code == 404  # nobody has checked it yet
@@ -268,16 +274,7 @@ def test_a_proposed_organisation_is_hidden_until_approved_and_rejections_give_a_
 
 
 def test_an_approved_organisation_gets_its_public_page(app, moderator, client):
-    make_user("new@example.org")
-    proposer = app.test_client()
-    sign_in(proposer, "new@example.org")
-    post_form(
-        proposer,
-        "/manage/organisations/new",
-        {"name": "Wombat Ventures", "description": "An early-stage fund in Leeds.",
-         "website": "https://wombat.example", "message": "I am a partner."},
-    )  # fmt: skip
-    organisation = db.session.scalars(select(Organisation).filter_by(name="Wombat Ventures")).one()
+    _proposer, organisation = propose_wombat_ventures(app)
     membership = db.session.scalars(select(Membership)).one()
     post_form(moderator, f"/moderate/memberships/{membership.id}/approve", form_page="/moderate/")
     page = client.get(f"/organisations/{organisation.slug}")
