@@ -120,6 +120,13 @@ def scratch_config(scratch: Path) -> dict:
 def seed_scratch(scratch: Path, **config):
     """An app on a scratch database seeded with the real catalogue and its index."""
     app = create_app({**scratch_config(scratch), **config})
+    if not app.extensions["geo"].is_current():
+        # Without it seeded listings get no coordinates and place queries answer errors, so
+        # every figure would be wrong; say so instead of measuring.
+        raise SystemExit(
+            f"The postcode lookup {app.config['GEO_LOOKUP_PATH']} is missing or out of date: "
+            "run `flask --app wsgi geo build` first."
+        )
     with app.app_context():
         db.create_all()
         taxonomy = app.extensions["taxonomy"]

@@ -45,3 +45,11 @@ def test_judgements_can_fail(client, catalogue):
 
     figures = metrics(evaluate(client, load_queries(), catalogue, ignore_words))
     assert figures["precision_at_5"] < 0.5 and figures["success_at_5"] < 0.8
+
+
+def test_the_benches_refuse_to_measure_without_the_postcode_lookup(tmp_path):
+    # Without it place queries answer errors; a clear stop beats a KeyError or wrong figures.
+    from bench.search_latency import seed_scratch
+
+    with pytest.raises(SystemExit, match="run `flask --app wsgi geo build` first"):
+        seed_scratch(tmp_path, GEO_LOOKUP_PATH=str(tmp_path / "absent.sqlite3"))
