@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
 from directory.catalogue import changes
@@ -197,48 +198,67 @@ def load_catalogue(
         session, catalogue.organisations, catalogue.listings, actor, progress
     )
     # A record moved back to pending/ (a source that no longer holds, say) leaves public view;
-    # its listing and history stay for moderators, and moving it back republishes it.
-    for listing in session.scalars(
-        select(Listing).where(
-            Listing.slug.in_(list(pending.listings - catalogue.listings.keys())),
-            Listing.moderation_state == ModerationState.PUBLISHED,
-        )
-    ):
-        changes.withdraw(listing, actor, WITHDRAWN_REASON)
-        report.withdrawn.append(listing.slug)
-    for listing in session.scalars(
-        select(Listing).where(
-            Listing.slug.in_(list(catalogue.listings)),
-            Listing.moderation_state == ModerationState.DRAFT,
-            Listing.moderation_note == WITHDRAWN_REASON,
-        )
-    ):
-        changes.republish(listing, actor)
-        report.republished.append(listing.slug)
-    # Organisations the same way; seed load is the only thing that drafts one.
-    for organisation in session.scalars(
-        select(Organisation).where(
-            Organisation.slug.in_(list(pending.organisations - catalogue.organisations.keys())),
-            Organisation.moderation_state == ModerationState.PUBLISHED,
-        )
-    ):
-        changes.save_organisation(
+    # its history stays for moderators, and moving it back to the catalogue republishes it.
+    report.withdrawn, report.republished = _follow_pending(
+        session,
+        Listing,
+        waiting=pending.listings - catalogue.listings.keys(),
+        present=catalogue.listings.keys(),
+        withdrawn=Listing.moderation_note == WITHDRAWN_REASON,
+        withdraw=lambda listing: changes.withdraw(listing, actor, WITHDRAWN_REASON),
+        republish=lambda listing: changes.republish(listing, actor),
+    )
+    # Seed load is the only thing that drafts an organisation, so a draft one was withdrawn.
+    report.withdrawn_organisations, report.republished_organisations = _follow_pending(
+        session,
+        Organisation,
+        waiting=pending.organisations - catalogue.organisations.keys(),
+        present=catalogue.organisations.keys(),
+        withdrawn=true(),
+        withdraw=lambda organisation: changes.save_organisation(
             organisation, None, actor=actor, moderation_state=ModerationState.DRAFT
-        )
-        report.withdrawn_organisations.append(organisation.slug)
-    for organisation in session.scalars(
-        select(Organisation).where(
-            Organisation.slug.in_(list(catalogue.organisations)),
-            Organisation.moderation_state == ModerationState.DRAFT,
-        )
-    ):
-        changes.save_organisation(
+        ),
+        republish=lambda organisation: changes.save_organisation(
             organisation, None, actor=actor, moderation_state=ModerationState.PUBLISHED
-        )
-        report.republished_organisations.append(organisation.slug)
+        ),
+    )
     # Each location's postcode, else its town, gives it coordinates, local authority and region.
     report.unplaced = [
         f"{location.listing.slug}: {location.town} ({location.postcode or 'no postcode'})"
         for location in place_locations(session, geo_lookup)
     ]
     return report
+
+
+def _follow_pending(
+    session: Session,
+    model: type[Listing] | type[Organisation],
+    waiting: AbstractSet[str],
+    present: AbstractSet[str],
+    withdrawn: ColumnElement[bool],
+    withdraw: Callable[[Any], object],
+    republish: Callable[[Any], object],
+) -> tuple[list[str], list[str]]:
+    """Withdraw published records whose slugs wait in pending/, republish withdrawn ones back in
+    the catalogue; return the slugs of each."""
+    gone: list[Listing | Organisation] = list(
+        session.scalars(
+            select(model).where(
+                model.slug.in_(list(waiting)), model.moderation_state == ModerationState.PUBLISHED
+            )
+        )
+    )
+    for record in gone:
+        withdraw(record)
+    back: list[Listing | Organisation] = list(
+        session.scalars(
+            select(model).where(
+                model.slug.in_(list(present)),
+                model.moderation_state == ModerationState.DRAFT,
+                withdrawn,
+            )
+        )
+    )
+    for record in back:
+        republish(record)
+    return [record.slug for record in gone], [record.slug for record in back]
