@@ -11,6 +11,10 @@ from .schema import LAD_FIELD, UK_WIDE, stem_word
 from .snapshot import Snapshot
 from .spelling import correct
 
+# At most this many of a search's literal words count toward their band, so that band
+# (scoring.LITERAL_WEIGHT each) never reaches one concept.
+MAX_LITERALS = 7
+
 
 @dataclass
 class Plan:
@@ -19,6 +23,9 @@ class Plan:
     concept_masks: list[int]
     clauses: list[Clause]
     boost: list[Clause]
+    # Documents meeting the whole search and holding each of the request's literal words (the
+    # first MAX_LITERALS of them).
+    literal_masks: list[int]
     corrections: list[tuple[QueryWord, str]]
     tiers: dict[str, int]
     place_mask: int
@@ -119,8 +126,20 @@ def plan(snapshot: Snapshot, request: SearchRequest, synonyms: SynonymTable) -> 
     for mask in name_strengths.values():
         names |= mask
     boost = parse(request.boost, synonyms) if request.boost else []
-    return Plan(concept_masks + word_masks, clauses, boost, corrections, tiers, place_mask,
-                distances, precise, names, name_strengths)  # fmt: skip
+    # Narrow words rank only among the listings that meet the whole search: a food business
+    # asking for export help wants export support first, whichever mentions food.
+    whole = snapshot.live
+    for mask in concept_masks + word_masks:
+        whole &= mask
+    literal = parse(request.literal, synonyms) if request.literal else []
+    literal_masks = [snapshot.clause_mask(clause) & whole for clause in literal_clauses(literal)]
+    return Plan(concept_masks + word_masks, clauses, boost, literal_masks, corrections, tiers,
+                place_mask, distances, precise, names, name_strengths)  # fmt: skip
+
+
+def literal_clauses(literal: list[Clause]) -> list[Clause]:
+    """The words read as narrow concepts that count toward the literal band, in the order typed."""
+    return literal[:MAX_LITERALS]
 
 
 def candidates(snapshot: Snapshot, request: SearchRequest, plan: Plan) -> tuple[int, int]:

@@ -40,6 +40,9 @@ class SearchRequest:
     # Words that add weight where they appear but are not concepts of their own (the words
     # a founder used for the concepts, so "accelerator" still favours listings saying so).
     boost: str = ""
+    # The words a founder used for sector and tag concepts ("fashion", read as the creative
+    # sector): narrower than the concept, so listings holding them rank first among its matches.
+    literal: str = ""
     page: int = 1
     per_page: int = 20
     concepts: tuple[Concept, ...] = ()

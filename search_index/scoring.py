@@ -4,9 +4,11 @@ A result's score is a sum of weights in bands, by, most important first:
 
 1. an exact match of the listing's or organisation's name (the longer the name, the higher);
 2. how many of the concepts (and words) it meets;
-3. for a place: located there, then serving its region, then UK-wide;
-4. open to applications today (closed programmes come after open ones);
-5. the words' field weights and rarity.
+3. for a listing meeting the whole search, how many of the narrow words it holds (the sector
+   and tag words as typed: "fashion", read as the creative sector);
+4. for a place: located there, then serving its region, then UK-wide;
+5. open to applications today (closed programmes come after open ones);
+6. the words' field weights and rarity.
 
 Each is a weight band wide enough that no sum of the lower ones reaches it. See docs/search.md.
 """
@@ -28,8 +30,11 @@ _SCORE_SCALE = 4
 TEXT_CEILING = (1 << 16) - 1
 OPEN_WEIGHT = 1 << 16
 TIER_WEIGHT = 1 << 17  # x3 located there, x2 serving only its region, x1 serving it with others
-CONCEPT_WEIGHT = 1 << 19
-NAME_WEIGHT = 1 << 26
+# A concept's words held in a listing's text refine the concept ("fashion" within the creative
+# sector); at most planning.MAX_LITERALS of them count, so their band never reaches one concept.
+LITERAL_WEIGHT = 1 << 19
+CONCEPT_WEIGHT = 1 << 22
+NAME_WEIGHT = 1 << 29
 
 
 def _term_weights(snapshot: Snapshot, clauses: list[Clause]) -> Iterator[tuple[int, int]]:
@@ -62,6 +67,8 @@ def _score_planes(
         add_to_planes(planes, mask & results, strength * NAME_WEIGHT)
     for mask in plan.concept_masks:
         add_to_planes(planes, mask & results, CONCEPT_WEIGHT)
+    for mask in plan.literal_masks:
+        add_to_planes(planes, mask & results, LITERAL_WEIGHT)
     if request.today:
         add_to_planes(planes, snapshot.open_on(request.today) & results, OPEN_WEIGHT)
     if plan.tiers:

@@ -11,14 +11,15 @@ request goes to both, as asked and with every result on one page, and they agree
 - every result has the same place tier, distance and number of concepts met in both;
 - each one's page is its own list of every result cut at the page, so the pages hold the same
   listings wherever the order is defined;
-- they agree on the order as far as the engine defines it (docs/search.md, "Order"). Each result has
-  a band, worked out here from its search document: (name strength, concepts met, place tier
-  weight, open today). For sort=relevance both lists descend by band and hold the same ids in
-  each band; inside a band the engine orders by word weights, which the fallback does not
-  reproduce, so the order inside a band is compared only when there are no words to weigh (no
-  text and no boost): then the name decides and both lists are the same. For sort=distance
-  the results located there come first, nearest first, in the same order in both, and the rest
-  follow by band as above. For sort=deadline both lists are the same.
+- they agree on the order as far as the engine defines it (docs/search.md, "Order"). Each result
+  has a band, worked out here from its search document: (name strength, concepts met, words read
+  as concepts that its text holds when it meets them all, place tier weight, open today). For
+  sort=relevance both lists descend by band and hold the same ids in each band; inside a band
+  the engine orders by word weights, which the fallback does not reproduce, so the order inside
+  a band is compared only when there are no words to weigh (no text and no boost): then the name
+  decides and both lists are the same. For sort=distance the results located there come first,
+  nearest first, in the same order in both, and the rest follow by band as above. For
+  sort=deadline both lists are the same.
 
 Listing names are unique in the catalogue (checked), so ordering by name is a total order and
 "the same list" is well defined. The fallback does not correct misspellings, so requests whose
@@ -47,8 +48,12 @@ from directory.search.indexing import public_listings_query
 from directory.search.params import SORTS, STATUSES
 from directory.taxonomy import UK_WIDE
 from search_index import TIERS, Concept, PlaceScope, SearchRequest, SearchResponse, name_words
-from search_index.query import words_of
-from search_index.schema import loose_name, name_prefixes, name_strength
+from search_index.planning import MAX_LITERALS
+from search_index.query import SynonymTable, parse, words_of
+from search_index.schema import TEXT_FIELDS, loose_name, name_prefixes, name_strength
+from search_index.synonyms import DEFAULT_SYNONYMS
+
+SYNONYMS = SynonymTable(DEFAULT_SYNONYMS)
 
 EXAMPLES = int(os.environ.get("FALLBACK_EXAMPLES", "60"))
 # Generous, so a slow shared machine never turns a comparison into a 503.
@@ -156,6 +161,8 @@ def search_requests(draw, catalogue: Catalogue) -> SearchRequest:
             words.append(draw(st.text(alphabet="qxzj", min_size=6, max_size=9)))
         text = " ".join(words)
         boost = draw(st.just("") | one_of_many(catalogue.phrases))
+    # The words read as sectors or tags; they rank by a band of their own, exact in both.
+    literal = draw(st.just("") | one_of_many(catalogue.phrases))
     concept = st.one_of(
         *(st.builds(Concept, st.just(facet), some_of(catalogue.slugs[facet]))
           for facet in ("support", "stage", "sector")),
@@ -171,6 +178,7 @@ def search_requests(draw, catalogue: Catalogue) -> SearchRequest:
     return SearchRequest(
         text=text,
         boost=boost,
+        literal=literal,
         filters={facet: draw(some_of(catalogue.slugs[facet])) for facet in filtered},
         sort=sort,
         page=draw(st.integers(1, 3)),
@@ -221,8 +229,19 @@ def is_open(document: dict, today: int) -> bool:
     return bool(end) and start.toordinal() <= today <= end.toordinal()
 
 
+def literals_held(request: SearchRequest, document: dict) -> int:
+    """How many of the words read as concepts (the first few) a listing's text holds."""
+    text = " ".join(
+        " , ".join(value) if isinstance(value := document[name], list) else str(value or "")
+        for name, _boost in TEXT_FIELDS
+    )
+    stems = {w.stem for w in words_of(text)}
+    clauses = parse(request.literal, SYNONYMS)[:MAX_LITERALS] if request.literal else []
+    return sum(any(set(alt) <= stems for alt in clause.alternatives) for clause in clauses)
+
+
 def bands(catalogue: Catalogue, request: SearchRequest, answer: SearchResponse) -> dict:
-    """Each result's band: (name strength, concepts met, place tier weight, open today)."""
+    """Each result's band: (name, concepts met, literals held, place tier weight, open today)."""
     found = {}
     for listing_id, (tier, _distance, met) in details(answer).items():
         document = catalogue.documents[listing_id]
@@ -232,6 +251,7 @@ def bands(catalogue: Catalogue, request: SearchRequest, answer: SearchResponse) 
         found[listing_id] = (
             typed_name_strength(request.names, document),
             met,
+            literals_held(request, document) if met == answer.concepts else 0,
             weight,
             bool(request.today) and is_open(document, request.today),
         )
@@ -352,6 +372,27 @@ def test_a_typed_name_comes_first(app, catalogue):
         catalogue.id_of("start-up-loans"),
         catalogue.id_of("start-up-loans-business-guidance"),
     ]
+
+
+def test_a_listing_naming_the_narrow_word_comes_first(app, catalogue):
+    # "fashion designer grant" as the service reads it: grants in the creative sector, where
+    # "fashion" and "designer" are narrower than the sector (film and games funds are in it too).
+    request = request_for(
+        concepts=(
+            Concept("support", ("grant",)),
+            Concept("sector", ("information-technology-digital-and-creative",)),
+        ),
+        boost="fashion designer grant",
+        literal="fashion designer",
+    )
+    _index, fallback = assert_agree(app, catalogue, request)
+    fashion = {catalogue.id_of(slug) for slug in ("bfc-fashion-trust-grants",
+                                                   "bfc-vogue-designer-fashion-fund",
+                                                   "bfc-gq-designer-fashion-fund")}  # fmt: skip
+    assert set(fallback.ids[:3]) == fashion
+    # Without the narrow words the same concepts put open creative grants first.
+    _index, broad = assert_agree(app, catalogue, replace(request, literal=""))
+    assert not fashion <= set(broad.ids[:3])
 
 
 @pytest.mark.parametrize("tag", ["Women", "start-up-loans"])

@@ -56,6 +56,18 @@ def test_concepts_are_read_and_the_place_and_its_little_word_taken_out(app):
     assert understood.remaining == ""
 
 
+@pytest.mark.parametrize(
+    ("text", "literal"),
+    [
+        ("fashion designer grant", "fashion designer"),  # narrower than the creative sector
+        ("women founders accelerator", "women founders"),  # a tag's words
+        ("accelerator manchester", ""),  # a kind of support says no more than its concept
+    ],
+)
+def test_sector_and_tag_words_are_kept_to_rank_listings_naming_them(app, text, literal):
+    assert read(app, text).literal == literal
+
+
 def test_ignored_words_are_not_searched_and_welsh_words_are_understood(app):
     understood = read(app, "how do I get help with cymorth busnes for bakeries")
     assert understood.values("support") == ["advice"]

@@ -33,6 +33,7 @@ from search_index import (
     name_words,
 )
 from search_index.nearby import PointIndex
+from search_index.planning import literal_clauses
 from search_index.query import SynonymTable, parse, words_of
 from search_index.schema import REGIONS, UK_WIDE, loose_name, name_prefixes, name_strength
 from search_index.synonyms import DEFAULT_SYNONYMS
@@ -181,6 +182,14 @@ def database_search(
                 tier_weights[number] = 2 if regions == {place.region} else 1
         tests.append(lambda n, d: n in tiers)
     met = [sum(test(n, document) for test in tests) for n, document in enumerate(documents)]
+    literals = literal_clauses(parse(request.literal, SYNONYMS)) if request.literal else []
+    # Narrow words rank only among the listings meeting every concept, word and the place.
+    held = [
+        sum(any(set(stems) <= document.stems for stems in c.alternatives) for c in literals)
+        if met[n] == len(tests)
+        else 0
+        for n, document in enumerate(documents)
+    ]
     named = [_name_strength(request.names, document.names) for document in documents]
     budget.check()
     complete = {n for n in range(len(documents)) if met[n] == len(tests) or named[n]}
@@ -203,7 +212,7 @@ def database_search(
     else:
         # The index's bands, most important first (docs/search.md); ties by name.
         results.sort(key=lambda n: (
-            -named[n], -met[n], -tier_weights.get(n, 0),
+            -named[n], -met[n], -held[n], -tier_weights.get(n, 0),
             not (request.today and _is_open(documents[n], request.today)),
             documents[n].fields["name"].casefold(),
         ))  # fmt: skip

@@ -126,6 +126,7 @@ def _request(params: SearchParams, understood: Understanding, place: Place | Non
     return SearchRequest(
         text=understood.remaining,
         boost=understood.boost,
+        literal=understood.literal,
         filters={**params.filters, "status": params.status_filter},
         sort=sort,
         page=params.page,

@@ -39,6 +39,10 @@ PLACE_STOPWORDS = frozenset(
 # A single word names a town only if at least this many people live there (GeoNames).
 MIN_ONE_WORD_TOWN = 2000
 MAX_PLACE_WORDS = 5
+# Facets whose words say more than their concept: "fashion" and "music" are both the creative
+# sector, so a listing that names the one typed is the better match; "accelerator" says no more
+# than the accelerator concept.
+NARROW_FACETS = ("sector", "tags")
 MAX_NAME_WORDS = 8
 _TOKEN = re.compile(r"[^\W_][\w'’&.-]*")
 # Little words that tie a place to the rest ("accelerator in Leeds"), dropped with the place.
@@ -71,6 +75,8 @@ class Understanding:
     text: str
     remaining: str = ""
     boost: str = ""
+    # The words read as sectors or tags, narrower than the concept ("fashion", "women founders").
+    literal: str = ""
     place: PlaceUnderstood | None = None
     ambiguous: Ambiguous | None = None
     concepts: list[Concept] = field(default_factory=list)
@@ -272,6 +278,7 @@ def _read_concepts(understanding: Understanding, text: str, vocabulary: Vocabula
     tags: list[str] = []
     remaining: list[str] = []
     boost: list[str] = []
+    literal: list[str] = []
     position = 0
     while position < len(words):
         found = vocabulary.match(stems, position)
@@ -285,6 +292,8 @@ def _read_concepts(understanding: Understanding, text: str, vocabulary: Vocabula
             if meaning.facet == IGNORE:
                 continue
             boost.extend(phrase)
+            if meaning.facet in NARROW_FACETS:
+                literal.append(" ".join(phrase))
             if meaning.facet == "tags":
                 tags.extend(v for v in meaning.values if v not in tags)
             else:
@@ -298,6 +307,7 @@ def _read_concepts(understanding: Understanding, text: str, vocabulary: Vocabula
     ] + [Concept("tags", (tag,)) for tag in tags]  # fmt: skip
     understanding.remaining = " ".join(remaining)
     understanding.boost = " ".join(dict.fromkeys(boost))
+    understanding.literal = " ".join(dict.fromkeys(literal))
 
 
 def _names(text: str) -> tuple[str, ...]:
