@@ -23,8 +23,9 @@ class Plan:
     concept_masks: list[int]
     clauses: list[Clause]
     boost: list[Clause]
-    # Documents meeting the whole search and holding each of the request's literal words (the
-    # first MAX_LITERALS of them).
+    # Documents meeting every concept, word and the place (the complete results, before names).
+    meets_all: int
+    # Those of them holding each of the request's literal words (the first MAX_LITERALS).
     literal_masks: list[int]
     corrections: list[tuple[QueryWord, str]]
     tiers: dict[str, int]
@@ -126,28 +127,27 @@ def plan(snapshot: Snapshot, request: SearchRequest, synonyms: SynonymTable) -> 
     for mask in name_strengths.values():
         names |= mask
     boost = parse(request.boost, synonyms) if request.boost else []
+    meets_all = snapshot.live
+    for mask in concept_masks + word_masks:
+        meets_all &= mask
     # Narrow words rank only among the listings that meet the whole search: a food business
     # asking for export help wants export support first, whichever mentions food.
-    whole = snapshot.live
-    for mask in concept_masks + word_masks:
-        whole &= mask
-    literal = parse(request.literal, synonyms) if request.literal else []
-    literal_masks = [snapshot.clause_mask(clause) & whole for clause in literal_clauses(literal)]
-    return Plan(concept_masks + word_masks, clauses, boost, literal_masks, corrections, tiers,
-                place_mask, distances, precise, names, name_strengths)  # fmt: skip
+    literal_masks = [
+        snapshot.clause_mask(clause) & meets_all
+        for clause in literal_clauses(request.literal, synonyms)
+    ]
+    return Plan(concept_masks + word_masks, clauses, boost, meets_all, literal_masks, corrections,
+                tiers, place_mask, distances, precise, names, name_strengths)  # fmt: skip
 
 
-def literal_clauses(literal: list[Clause]) -> list[Clause]:
-    """The words read as narrow concepts that count toward the literal band, in the order typed."""
-    return literal[:MAX_LITERALS]
+def literal_clauses(literal: str, synonyms: SynonymTable) -> list[Clause]:
+    """A request's literal words as clauses, the first MAX_LITERALS of them, in the order typed."""
+    return parse(literal, synonyms)[:MAX_LITERALS] if literal else []
 
 
 def candidates(snapshot: Snapshot, request: SearchRequest, plan: Plan) -> tuple[int, int]:
     """(results before filters, complete results before filters)."""
-    complete = snapshot.live
-    for mask in plan.concept_masks:
-        complete &= mask
-    complete |= plan.names
+    complete = plan.meets_all | plan.names
     if not request.partial or not plan.concept_masks:
         return complete, complete
     if request.place is not None:

@@ -48,8 +48,8 @@ from directory.search.indexing import public_listings_query
 from directory.search.params import SORTS, STATUSES
 from directory.taxonomy import UK_WIDE
 from search_index import TIERS, Concept, PlaceScope, SearchRequest, SearchResponse, name_words
-from search_index.planning import MAX_LITERALS
-from search_index.query import SynonymTable, parse, words_of
+from search_index.planning import literal_clauses
+from search_index.query import SynonymTable, words_of
 from search_index.schema import TEXT_FIELDS, loose_name, name_prefixes, name_strength
 from search_index.synonyms import DEFAULT_SYNONYMS
 
@@ -236,8 +236,10 @@ def literals_held(request: SearchRequest, document: dict) -> int:
         for name, _boost in TEXT_FIELDS
     )
     stems = {w.stem for w in words_of(text)}
-    clauses = parse(request.literal, SYNONYMS)[:MAX_LITERALS] if request.literal else []
-    return sum(any(set(alt) <= stems for alt in clause.alternatives) for clause in clauses)
+    return sum(
+        any(set(alt) <= stems for alt in clause.alternatives)
+        for clause in literal_clauses(request.literal, SYNONYMS)
+    )
 
 
 def bands(catalogue: Catalogue, request: SearchRequest, answer: SearchResponse) -> dict:

@@ -182,17 +182,18 @@ def database_search(
                 tier_weights[number] = 2 if regions == {place.region} else 1
         tests.append(lambda n, d: n in tiers)
     met = [sum(test(n, document) for test in tests) for n, document in enumerate(documents)]
-    literals = literal_clauses(parse(request.literal, SYNONYMS)) if request.literal else []
+    meets_all = {n for n in range(len(documents)) if met[n] == len(tests)}
+    literals = literal_clauses(request.literal, SYNONYMS)
     # Narrow words rank only among the listings meeting every concept, word and the place.
     held = [
         sum(any(set(stems) <= document.stems for stems in c.alternatives) for c in literals)
-        if met[n] == len(tests)
+        if n in meets_all
         else 0
         for n, document in enumerate(documents)
     ]
     named = [_name_strength(request.names, document.names) for document in documents]
     budget.check()
-    complete = {n for n in range(len(documents)) if met[n] == len(tests) or named[n]}
+    complete = meets_all | {n for n in range(len(documents)) if named[n]}
     if request.place is not None and request.partial:
         candidates = set(tiers) | {n for n in range(len(documents)) if named[n]}
     elif request.partial and tests:
