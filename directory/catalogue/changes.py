@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from directory.accounts.models import User
 from directory.audit.services import record_change
@@ -22,7 +22,7 @@ from directory.catalogue.editing import (
     listing_record,
     organisation_record,
 )
-from directory.catalogue.models import Listing, Organisation
+from directory.catalogue.models import LISTING_RELATIONS, Listing, Organisation
 from directory.catalogue.placing import place_location
 from directory.catalogue.records import (
     LISTING_FIELDS,
@@ -229,7 +229,11 @@ def save_records(
     organisations_tally.created += len(new_organisations)
 
     organisations = {row.slug: row for row in session.scalars(select(Organisation))}
-    existing_listings = {row.slug: row for row in session.scalars(select(Listing))}
+    # Comparing each listing with its record reads every relation: load them a query each.
+    everything = (selectinload(relation) for relation in LISTING_RELATIONS)
+    existing_listings = {
+        row.slug: row for row in session.scalars(select(Listing).options(*everything))
+    }
     created: list[Listing] = []
     updated: list[tuple[Listing, Record]] = []
     for done, (slug, record) in enumerate(listing_records.items(), start=1):

@@ -236,6 +236,19 @@ class Location(Model):
         return f"<Location {self.town} {self.postcode or ''}>"
 
 
+# Every relation a listing's record, search document or open-data service reads. Code reading
+# many listings loads these with selectinload: a query per relation, not one per listing.
+LISTING_RELATIONS = (
+    Listing.organisation,
+    Listing.regions,
+    Listing.stages,
+    Listing.support_types,
+    Listing.sectors,
+    Listing.business_sizes,
+    Listing.locations,
+)
+
+
 class LinkCheck(Model):
     """The latest answer of one web address the catalogue uses (`flask catalogue links`)."""
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.interfaces import LoaderOption
 
 from directory.catalogue.models import (
+    LISTING_RELATIONS,
     BusinessSize,
     Listing,
     Location,
@@ -41,16 +42,6 @@ from directory.states import ModerationState
 
 T = TypeVar("T")
 
-# Everything a service shows besides its own columns; its availability reads support_types.
-LISTING_RELATIONS = (
-    Listing.organisation,
-    Listing.regions,
-    Listing.stages,
-    Listing.support_types,
-    Listing.sectors,
-    Listing.business_sizes,
-    Listing.locations,
-)
 # Each taxonomy's link from a listing, and the column its slugs are in.
 TERM_LINKS: dict[str, tuple[Any, Any]] = {
     "regions": (Listing.regions, Region.slug),
@@ -95,14 +86,9 @@ class ServiceFilters:
     modified_after: datetime | None = None
 
 
-def published_listings() -> Select[Listing]:
-    """Every listing founders may see, with everything a service shows."""
-    return public_listings_query().options(selectinload(Listing.business_sizes))
-
-
 def services(filters: ServiceFilters, paging: Paging) -> Page[Listing]:
     """A page of published listings that pass the filters, by name."""
-    query = published_listings().where(*service_conditions(filters))
+    query = public_listings_query().where(*service_conditions(filters))
     return _page(query.order_by(Listing.name, Listing.slug), paging)
 
 
@@ -112,7 +98,7 @@ def service(hsds_id: str) -> Listing | None:
     slug = _key_for(hsds_id, SERVICE, slugs)
     if slug is None:
         return None
-    return db.session.scalars(published_listings().where(Listing.slug == slug)).first()
+    return db.session.scalars(public_listings_query().where(Listing.slug == slug)).first()
 
 
 def service_conditions(filters: ServiceFilters) -> list[ColumnElement[bool]]:

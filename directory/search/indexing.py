@@ -12,7 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import selectinload
 
-from directory.catalogue.models import Listing
+from directory.catalogue.models import LISTING_RELATIONS, Listing
 from directory.extensions import db
 from directory.search.documents import public_documents, search_document
 from directory.search.models import SearchOutbox
@@ -143,14 +143,7 @@ def public_listings_query() -> Select[Listing]:
     return (
         select(Listing)
         .where(Listing.moderation_state == ModerationState.PUBLISHED)
-        .options(
-            selectinload(Listing.organisation),
-            selectinload(Listing.regions),
-            selectinload(Listing.stages),
-            selectinload(Listing.support_types),
-            selectinload(Listing.sectors),
-            selectinload(Listing.locations),
-        )
+        .options(*(selectinload(relation) for relation in LISTING_RELATIONS))
     )
 
 
