@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
+from directory.yamlfiles import read_yaml
 
 UK_WIDE = "uk-wide"
 
@@ -71,7 +71,7 @@ TAXONOMY_NAMES = ("regions", "stages", "support_types", "sectors", "business_siz
 
 def load_taxonomy(path: Path) -> Taxonomy:
     """Read the taxonomies file into a Taxonomy."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     return Taxonomy(
         **{
             name: tuple(

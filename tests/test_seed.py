@@ -9,9 +9,10 @@ import yaml
 from sqlalchemy import func, select
 
 from directory.catalogue.models import Listing, Organisation
-from directory.catalogue.seed import CatalogueInvalid, read_catalogue, read_yaml
+from directory.catalogue.seed import CatalogueInvalid, read_catalogue
 from directory.extensions import db
 from directory.search.models import SearchOutbox
+from directory.yamlfiles import read_yaml
 from tests.conftest import SEED_DIR
 
 

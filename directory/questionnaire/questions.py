@@ -12,10 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from directory.i18n import in_welsh
 from directory.taxonomy import Taxonomy, Term
+from directory.yamlfiles import read_yaml
 
 KINDS = ("radios", "checkboxes", "location")
 # The value a skipped question stores in the URL (never a taxonomy slug or option value).
@@ -154,7 +153,7 @@ class Questionnaire:
 
 def load_questionnaire(path: Path, taxonomy: Taxonomy) -> Questionnaire:
     """Read and check the questionnaire file; raises QuestionnaireError naming the problem."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    raw = read_yaml(path)
     questions = tuple(_question(entry, taxonomy) for entry in raw["questions"])
     questionnaire = Questionnaire(questions)
     keys = questionnaire.keys

@@ -15,6 +15,7 @@ import yaml
 
 from directory.search.welsh import phrase_forms
 from directory.taxonomy import FACETS, Taxonomy
+from directory.yamlfiles import SafeLoader
 from search_index.query import words_of
 
 # Vocabulary section -> (search facet, taxonomy checked against; None: free tag words).
@@ -63,7 +64,7 @@ class Vocabulary:
         return len(stems) == 1 and stems in self._meanings
 
 
-class _StrictLoader(yaml.SafeLoader):
+class _StrictLoader(SafeLoader):
     """YAML without silent overwrites: a key given twice is an error, not the last one wins."""
 
 
@@ -86,7 +87,7 @@ _StrictLoader.add_constructor(
 
 def load_vocabulary(path: Path, taxonomy: Taxonomy) -> Vocabulary:
     """Read and check the vocabulary file."""
-    # A SafeLoader that also refuses repeated keys: no arbitrary objects.
+    # A safe loader that also refuses repeated keys: no arbitrary objects.
     text = Path(path).read_text(encoding="utf-8")
     raw = yaml.load(text, Loader=_StrictLoader) or {}  # noqa: S506
     meanings: dict[tuple[str, ...], list[Meaning]] = {}
