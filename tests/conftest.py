@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 
@@ -66,6 +67,28 @@ class Databases:
             self._admin(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
 
 
+class SharedTemplateCache(BytecodeCache):
+    """Compiled templates shared by every test app; each app would otherwise compile them again.
+
+    Jinja keys a template by its name and a checksum of its source, so an edited template is
+    compiled afresh."""
+
+    def __init__(self) -> None:
+        self.compiled: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        """Fill the bucket from an earlier app's compilation, if any."""
+        if bucket.key in self.compiled:
+            bucket.bytecode_from_string(self.compiled[bucket.key])
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        """Keep a compilation for the apps that follow."""
+        self.compiled[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATE_CACHE = SharedTemplateCache()
+
+
 class FreshContextClient(FlaskClient):
     """A test client whose every request gets its own app context, as in a real server.
 
@@ -100,7 +123,23 @@ def make_app(database: str, index_dir: Path, **overrides):
         }
     )
     app.test_client_class = FreshContextClient
+    app.jinja_env.bytecode_cache = TEMPLATE_CACHE
     return app
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing():
+    """argon2id at its cheapest parameters: the suite hashes and checks hundreds of passwords,
+    and the service's own parameters (about 0.4 s a hash on the test machine) test nothing more."""
+    from argon2 import PasswordHasher, profiles
+
+    from directory.accounts import passwords
+
+    cheap = PasswordHasher.from_parameters(profiles.CHEAPEST)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(passwords, "_hasher", cheap)
+        patch.setattr(passwords, "_DUMMY_HASH", cheap.hash("not a real password"))
+        yield
 
 
 @pytest.fixture(scope="session", autouse=True)
