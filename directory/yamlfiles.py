@@ -16,6 +16,6 @@ except ImportError:  # a PyYAML built without libyaml
     from yaml import SafeLoader  # type: ignore[assignment]
 
 
-def read_yaml(path: Path | str) -> Any:
-    """A YAML file's content, safely parsed (an empty file reads as an empty mapping)."""
-    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=SafeLoader) or {}  # noqa: S506
+def read_yaml(path: Path | str, loader: type[SafeLoader] = SafeLoader) -> Any:
+    """A YAML file's content, parsed by a safe loader (an empty file reads as an empty mapping)."""
+    return yaml.load(Path(path).read_text(encoding="utf-8"), Loader=loader) or {}  # noqa: S506

@@ -15,7 +15,7 @@ import yaml
 
 from directory.search.welsh import phrase_forms
 from directory.taxonomy import FACETS, Taxonomy
-from directory.yamlfiles import SafeLoader
+from directory.yamlfiles import SafeLoader, read_yaml
 from search_index.query import words_of
 
 # Vocabulary section -> (search facet, taxonomy checked against; None: free tag words).
@@ -87,9 +87,7 @@ _StrictLoader.add_constructor(
 
 def load_vocabulary(path: Path, taxonomy: Taxonomy) -> Vocabulary:
     """Read and check the vocabulary file."""
-    # A safe loader that also refuses repeated keys: no arbitrary objects.
-    text = Path(path).read_text(encoding="utf-8")
-    raw = yaml.load(text, Loader=_StrictLoader) or {}  # noqa: S506
+    raw = read_yaml(path, _StrictLoader)
     meanings: dict[tuple[str, ...], list[Meaning]] = {}
 
     def add(phrase: str, meaning: Meaning) -> None:
