@@ -30,8 +30,11 @@ run: install ## Set up the database and index under instance/, then serve http:/
 	$(BIN)/flask seed load
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# One pytest worker per core; TEST_WORKERS=0 runs the suite in this process (as a debugger wants).
+TEST_WORKERS ?= auto
+
 test: install ## Run the whole test suite (set TEST_DATABASE_URL to run it on PostgreSQL)
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install ## Check style (ruff), the import graph (import-linter) and types (mypy)
 	$(BIN)/ruff check .

@@ -22,6 +22,8 @@ from tests.helpers import listing, unavailable
 HSDS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "hsds-3.0"
 # The namespace docs/hsds.md publishes: ids are uuid5(NAMESPACE, "<kind>:<natural key>").
 NAMESPACE = uuid.UUID("91e30d39-1a0f-43d2-bfc4-97a100216bf5")
+# A well-formed id of no record; fixed, so parallel test workers collect the same tests.
+UNKNOWN_ID = str(uuid.uuid5(NAMESPACE, "nothing:no-such-record"))
 PAGING_FIELDS = ("total_items", "total_pages", "page_number", "size", "first_page",
                  "last_page", "empty")  # fmt: skip
 
@@ -441,8 +443,8 @@ def test_ids_are_uuid5_of_the_kind_and_slug(client):
         ("/services", {"page": "two"}, "page"),
         ("/organizations", {"per_page": "1000"}, "per_page"),
         ("/services", {"taxonomy_term_id": "grant"}, "taxonomy_term_id"),
-        ("/services", {"taxonomy_term_id": str(uuid.uuid4())}, "taxonomy_term_id"),
-        ("/taxonomy_terms", {"taxonomy_id": str(uuid.uuid4())}, "taxonomy_id"),
+        ("/services", {"taxonomy_term_id": UNKNOWN_ID}, "taxonomy_term_id"),
+        ("/taxonomy_terms", {"taxonomy_id": UNKNOWN_ID}, "taxonomy_id"),
         ("/services", {"organization_id": "acme"}, "organization_id"),
         ("/services", {"full": "yes"}, "full"),
         ("/services", {"modified_after": "last week"}, "modified_after"),
@@ -464,7 +466,7 @@ def test_bad_parameters_are_a_400_naming_the_parameter(client, path, params, par
     ["services", "organizations", "locations", "service_at_locations", "taxonomies",
      "taxonomy_terms"],
 )  # fmt: skip
-@pytest.mark.parametrize("unknown", [str(uuid.uuid4()), "not-a-uuid"])
+@pytest.mark.parametrize("unknown", [UNKNOWN_ID, "not-a-uuid"])
 def test_unknown_ids_are_a_json_404(client, kind, unknown):
     body = get_json(client, f"/{kind}/{unknown}", status=404)
     assert body["error"] == "Not Found" and body["message"].startswith("No such")
