@@ -141,32 +141,36 @@ def duplicate_problems(catalogue: Catalogue) -> list[Problem]:
     return problems
 
 
-# Hosts that republish other sites' pages (scrapers, aggregators, AI-written content farms,
-# anonymous mirrors and copies of Wikipedia): a fact is cited from the page that published it,
-# which a reader can trust and re-check, never from a copy. Grown from a review of the sources.
+# Hosts that republish other sites' pages or documents (scrapers, aggregators, document-copying
+# sites, AI-written content farms, anonymous mirrors and copies of Wikipedia): a fact is cited
+# from the page that published it, which a reader can trust and re-check, never from a copy.
+# Grown from reviews of the sources.
 UNTRUSTED_SOURCE_HOSTS = frozenset(
     """
     123doc.top 35.242.148.148 79.170.44.78 afgaryanews.us aitechconnect-976.pages.dev bcn-stay.com
     biobriefs.com birminghamupdates.com blockbuzznews.com bnsglobalnews.com braiviq.com
     briefbriefing.com brumdaily.uk ceotimes.com cgshares.com churchofcustomer.com comsotoshiru.com
-    d2fwjx6idq9do9.cloudfront.net d33gy59ovltp76.cloudfront.net d3ur5s4dyg6skx.cloudfront.net
-    daily8.com dashaccountingservices.com dhirubhai.net directiontaker.com dng24.co.uk dywpk.org.uk
+    cupdf.com d2fwjx6idq9do9.cloudfront.net d33gy59ovltp76.cloudfront.net
+    d3ur5s4dyg6skx.cloudfront.net daily8.com dashaccountingservices.com dhirubhai.net
+    directiontaker.com dng24.co.uk docplayer.net docslib.org documents.pub dokumen.tips dywpk.org.uk
     earlyfinder.com eminetra.co.uk enwikipedia.net europesays.com evepla.com
-    everything.explained.today evrimagaci.org exbulletin.com findworldedu.com freedom-time.net
-    fundingtrip.com fundsforcompanies.fundsforngos.org gkaccountingservices.com gmi-co.com
-    greatreporter.com grokipedia.com healthcaremea.com healty.info imagepress.net infograndz.com
-    infotec.news investornewstoday.com jobreeze.co.uk joltoo.com kiwix.casplantje.nl lawpeeps.ai
-    lewlewbiz.com linkdaddynews.com london-today.com london-tv.co.uk midnightsun.cc mindstray.com
-    more-deals.info mysportshq.com newlistener.co.uk news.anyfans.com news.charm-retirement.com
-    newsanyway.com newsblendhub.com nftgators.com nogentech.co.uk nytimesnewstoday.com
-    online-techtips.blogspot.com ourmechanicalcenter.com particle.news platoaistream.net
-    precook.info quarterlytics.com revniq.co.uk scotlandnewstoday.com settuka.com
-    shippingtelegraph.com techblast.co.uk techbrunch.co techbuzz.ai techtost.com thedailybrit.co.uk
-    theindependentnewstoday.com theinfolist.com therooftop.news theukrules.co.uk timesmoguls.com
-    topicuk.co.uk tradetide.info twunroll.com ukbusinessupdates.com unicorn-nest.com utechpus.com
-    vmvirtualmachine.com w.owiki.org wallpaperswave.com westmidlands.news wikimili.com
-    wikipedia.theonecurly.page wikisum.wiki wikiwand.com woodzog.com worldofnewsbeats.blogspot.com
-    worldofsoftware.org yacy.domain.glass zephyrnet.com zlogg.co.uk
+    everything.explained.today evrimagaci.org exbulletin.com fdocuments.in fdocuments.net
+    fdocuments.us financedocbox.com findworldedu.com freedom-time.net fundingtrip.com
+    fundsforcompanies.fundsforngos.org gkaccountingservices.com gmi-co.com greatreporter.com
+    grokipedia.com healthcaremea.com healty.info imagepress.net infograndz.com infotec.news
+    investornewstoday.com jobreeze.co.uk joltoo.com kiwix.casplantje.nl lawpeeps.ai lewlewbiz.com
+    linkdaddynews.com london-today.com london-tv.co.uk midnightsun.cc mindstray.com more-deals.info
+    mysportshq.com newlistener.co.uk news.anyfans.com news.charm-retirement.com newsanyway.com
+    newsblendhub.com nftgators.com nogentech.co.uk nytimesnewstoday.com online-techtips.blogspot.com
+    ourmechanicalcenter.com particle.news pdfslide.net pdfslide.us platoaistream.net precook.info
+    quarterlytics.com readkong.com revniq.co.uk scotlandnewstoday.com settuka.com
+    shippingtelegraph.com studylib.net techblast.co.uk techbrunch.co techbuzz.ai techtost.com
+    thedailybrit.co.uk theindependentnewstoday.com theinfolist.com therooftop.news theukrules.co.uk
+    timesmoguls.com topicuk.co.uk tradetide.info twunroll.com ukbusinessupdates.com unicorn-nest.com
+    utechpus.com vdocument.in vdocuments.net vdocuments.site vdocuments.us vmvirtualmachine.com
+    w.owiki.org wallpaperswave.com westmidlands.news wikimili.com wikipedia.theonecurly.page
+    wikisum.wiki wikiwand.com woodzog.com worldofnewsbeats.blogspot.com worldofsoftware.org
+    yacy.domain.glass zephyrnet.com zlogg.co.uk
     """.split()  # noqa: SIM905  (a word list reads better than a hundred quoted strings)
 )
 
