@@ -39,6 +39,9 @@ def correct(snapshot: Snapshot, word: str) -> str | None:
                 distances[candidate] = 1
         if len(word) <= SHORT_WORD:
             distances = {c: d for c, d in distances.items() if d == 1}
+        # Typists seldom miss the first letter: a word that differs there is another word, not
+        # a typo of it ("ferry" is not "Derry"), unless the first two letters were swapped.
+        distances = {c: d for c, d in distances.items() if keeps_first_letter(word, c)}
         distances.pop(word, None)
         # The nearest, then the most common among live documents (a word found only in
         # deleted documents would lead to no results: it is never a correction).
@@ -53,6 +56,11 @@ def correct(snapshot: Snapshot, word: str) -> str | None:
         cache.clear()
     cache[word] = correction
     return correction
+
+
+def keeps_first_letter(word: str, other: str) -> bool:
+    """Tell whether other starts as word does, or is word with its first two letters swapped."""
+    return other[:1] == word[:1] or (is_adjacent_swap(word, other) and other[:1] == word[1:2])
 
 
 def is_adjacent_swap(word: str, other: str) -> bool:

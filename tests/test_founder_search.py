@@ -240,6 +240,13 @@ def test_a_misspelt_kind_of_support_is_corrected_and_understood(client):
     assert all("accelerator" in r["support_types"] for r in body["results"][:5])
 
 
+def test_a_real_word_is_not_corrected_into_a_place(client):
+    # "ferry" matches no listing and is one letter from "Derry": it is still not a typo of it.
+    body = api_search(client, q="island business grant ferry")
+    assert body["suggestion"] is None and body["understood"]["place"] is None
+    assert "hie-islands-business-resilience-fund" in [r["slug"] for r in body["results"][:10]]
+
+
 @pytest.mark.parametrize(
     ("query", "says"),
     [

@@ -169,6 +169,14 @@ def test_correct_words_get_no_suggestion(search_index: SearchIndex, text: str) -
     assert search_index.search(SearchRequest(text=text)).suggestion is None
 
 
+def test_a_correction_keeps_the_first_letter_unless_the_first_two_were_swapped(
+    search_index: SearchIndex,
+) -> None:
+    # "moans" is one letter from "loans", but a typist seldom misses the first letter.
+    assert search_index.search(SearchRequest(text="moans")).suggestion is None
+    assert search_index.search(SearchRequest(text="olans")).suggestion == "loans"
+
+
 def test_unknown_word_without_correction_finds_nothing(search_index: SearchIndex) -> None:
     response = search_index.search(SearchRequest(text="xylophone"))
     assert (response.total, response.ids, response.suggestion) == (0, [], None)
