@@ -172,11 +172,13 @@ def test_service_pages_and_the_feedback_form(base_url):
         page.get_by_role("link", name="Give feedback").first.click()
         page.wait_for_url(re.compile(r"/feedback"))
         assert_accessible(page)
-        page.get_by_role("button", name="Send feedback").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send feedback").click()
         assert page.locator(".govuk-error-summary").is_visible()
         assert page.title().startswith("Error: ")
         assert_accessible(page)
         page.get_by_label("What would you like to tell us?").fill("More angels in Kent, please.")
-        page.get_by_role("button", name="Send feedback").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Send feedback").click()
         assert page.locator("h1").inner_text().startswith("Thank you")
         assert_accessible(page)

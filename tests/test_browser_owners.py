@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser import chromium_page, chromium_pages
 from tests.helpers import PASSWORD, make_user
@@ -23,7 +24,9 @@ def sign_in(page, base_url, email, password=PASSWORD):
     page.goto(base_url + "/account/login")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+    # Wait for the sign-in's own request, so the next page load cannot cut it short.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
 
 
 def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):
@@ -32,37 +35,43 @@ def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):
         owner.goto(base_url + "/account/register")
         assert_accessible(owner)
         owner.get_by_label("Email address").fill("founder.owner@example.org")
-        owner.get_by_role("button", name="Continue").click()
-        assert owner.locator("h1").inner_text() == "Check your email"
+        with owner.expect_navigation():
+            owner.get_by_role("button", name="Continue").click()
+        expect(owner.locator("h1")).to_have_text("Check your email")
         owner.goto(base_url + link_in(read_outbox(app)[-1]))
-        assert owner.locator("h1").inner_text() == "Create your password"
+        expect(owner.locator("h1")).to_have_text("Create your password")
         assert_accessible(owner)
         owner.get_by_label("Create a password").fill("plum kettle harbour")
         owner.get_by_label("Confirm password").fill("plum kettle harbour")
-        owner.get_by_role("button", name="Create account").click()
-        assert owner.locator("h1").inner_text() == "Your organisations and listings"
+        with owner.expect_navigation():
+            owner.get_by_role("button", name="Create account").click()
+        expect(owner.locator("h1")).to_have_text("Your organisations and listings")
         assert_accessible(owner)
 
         # ...asks to manage an organisation already in the directory.
         owner.get_by_role("link", name="Ask to manage an organisation").click()
         owner.get_by_label("Organisation name").fill("British Business")
-        owner.get_by_role("button", name="Find").click()
+        with owner.expect_navigation():
+            owner.get_by_role("button", name="Find").click()
         assert_accessible(owner)
         owner.get_by_role("link", name="Ask to manage British Business Bank").click()
         owner.get_by_label("How are you connected").fill("I manage the programme's website.")
-        owner.get_by_role("button", name="Send request").click()
-        assert "Waiting for a moderator" in owner.content()
+        with owner.expect_navigation():
+            owner.get_by_role("button", name="Send request").click()
+        expect(owner.locator("body")).to_contain_text("Waiting for a moderator")
 
         # The moderator approves the request.
         sign_in(moderator, base_url, "moderator@example.org")
         moderator.goto(base_url + "/moderate/")
         assert_accessible(moderator)
-        moderator.get_by_role("button", name="Approve").first.click()
-        assert "approved" in moderator.content()
+        with moderator.expect_navigation():
+            moderator.get_by_role("button", name="Approve").first.click()
+        expect(moderator.locator("body")).to_contain_text("approved")
 
         # The owner adds a listing and submits it.
         owner.goto(base_url + "/manage/")
-        owner.get_by_role("link", name="Add a listing for British Business Bank").click()
+        with owner.expect_navigation():
+            owner.get_by_role("link", name="Add a listing for British Business Bank").click()
         assert_accessible(owner)
         owner.get_by_label("Name", exact=True).fill("Numbat Growth Clinic")
         owner.get_by_label("Summary").fill("Free monthly clinics on finance for growing firms.")
@@ -76,24 +85,28 @@ def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):
         owner.locator("label[for='sectors-any']").click()
         owner.locator("label[for='regions-uk-wide']").click()
         owner.get_by_label("How to apply").fill("Book a session on the website.")
-        owner.get_by_role("button", name="Save").click()
-        assert "saved as a draft" in owner.content()
+        with owner.expect_navigation():
+            owner.get_by_role("button", name="Save").click()
+        expect(owner.locator("body")).to_contain_text("saved as a draft")
         assert_accessible(owner)
-        owner.get_by_role("button", name="Submit for review").click()
-        assert "sent to the moderators" in owner.content()
+        with owner.expect_navigation():
+            owner.get_by_role("button", name="Submit for review").click()
+        expect(owner.locator("body")).to_contain_text("sent to the moderators")
 
         # The moderator reviews and publishes it.
         moderator.goto(base_url + "/moderate/")
-        moderator.get_by_role("link", name="Numbat Growth Clinic").click()
+        with moderator.expect_navigation():
+            moderator.get_by_role("link", name="Numbat Growth Clinic").click()
         assert_accessible(moderator)
-        moderator.get_by_role("button", name="Approve and publish").click()
-        assert "is published" in moderator.content()
+        with moderator.expect_navigation():
+            moderator.get_by_role("button", name="Approve and publish").click()
+        expect(moderator.locator("body")).to_contain_text("is published")
 
         # Founders find it.
         owner.goto(base_url + "/search?q=numbat")
         assert re.match(r"1 result", owner.locator("#result-count").inner_text())
         owner.get_by_role("link", name="Numbat Growth Clinic").click()
-        assert owner.locator("h1").inner_text() == "Numbat Growth Clinic"
+        expect(owner.locator("h1")).to_have_text("Numbat Growth Clinic")
 
 
 def test_moderator_restores_an_earlier_version(app, base_url):
@@ -101,11 +114,13 @@ def test_moderator_restores_an_earlier_version(app, base_url):
         sign_in(moderator, base_url, "moderator@example.org")
         moderator.goto(base_url + "/moderate/listings/start-up-loans")
         original = moderator.locator("p.govuk-body-l").inner_text()
-        moderator.get_by_role("button", name="Confirm still accurate").click()
-        assert "checked today" in moderator.content()
+        with moderator.expect_navigation():
+            moderator.get_by_role("button", name="Confirm still accurate").click()
+        expect(moderator.locator("body")).to_contain_text("checked today")
         assert_accessible(moderator)
-        moderator.get_by_role("button", name="Restore this version").first.click()
-        assert "earlier version is restored" in moderator.content()
+        with moderator.expect_navigation():
+            moderator.get_by_role("button", name="Restore this version").first.click()
+        expect(moderator.locator("body")).to_contain_text("earlier version is restored")
         assert moderator.locator("p.govuk-body-l").inner_text() == original
         moderator.goto(base_url + "/listings/start-up-loans")
-        assert "against its published sources" in moderator.content()
+        expect(moderator.locator("body")).to_contain_text("against its published sources")

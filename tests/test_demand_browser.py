@@ -39,20 +39,24 @@ def test_an_analyst_sees_accessible_insights_with_a_chart_and_creates_a_token(ba
         page.goto(base_url + "/account/login")
         page.get_by_label("Email address").fill("analyst@example.org")
         page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("link", name="Insights").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Sign in").click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Insights").click()
         assert page.locator("h1").inner_text() == "Demand insights"
         assert page.locator("#top-zero-queries").inner_text().count("grant") == 1
         assert page.locator("#trend-chart svg rect").count() == 1  # drawn from the table
         assert page.locator("#trend td[data-value='10']").count() == 1
         assert_accessible(page)
         page.get_by_label("Region", exact=True).select_option("london")
-        page.get_by_role("button", name="Show figures").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Show figures").click()
         assert "region=london" in page.url
         assert_accessible(page)
         page.get_by_role("link", name="API tokens for scripts").click()
         page.get_by_label("Name of the token").fill("Dashboard")
-        page.get_by_role("button", name="Create a token").click()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Create a token").click()
         assert page.locator("#new-token").inner_text().startswith("ssd_")
         assert_accessible(page)
         assert not page.errors
