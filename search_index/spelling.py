@@ -60,7 +60,8 @@ def correct(snapshot: Snapshot, word: str) -> str | None:
 
 def keeps_first_letter(word: str, other: str) -> bool:
     """Tell whether other starts as word does, or is word with its first two letters swapped."""
-    return other[:1] == word[:1] or (is_adjacent_swap(word, other) and other[:1] == word[1:2])
+    # A swap that changes the first letter can only be of the first two letters.
+    return other[:1] == word[:1] or is_adjacent_swap(word, other)
 
 
 def is_adjacent_swap(word: str, other: str) -> bool:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from tests.helpers import unavailable
+from tests.helpers import PASSWORD, unavailable
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -92,3 +92,13 @@ def serious_accessibility_violations(page) -> list[str]:
         for violation in results.response["violations"]
         if violation["impact"] in ("serious", "critical")
     ]
+
+
+def sign_in(page, base_url, email, password=PASSWORD):
+    """Use the sign-in form."""
+    page.goto(base_url + "/account/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(password)
+    # Wait for the sign-in's own request, so the next page load cannot cut it short.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()

@@ -5,8 +5,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium_page, chromium_pages
-from tests.helpers import PASSWORD, make_user
+from tests.browser import chromium_page, chromium_pages, sign_in
+from tests.helpers import make_user
 from tests.test_accounts import link_in, read_outbox
 from tests.test_browser import assert_accessible
 
@@ -17,16 +17,6 @@ pytestmark = pytest.mark.browser
 def moderator_account(app):
     """A moderator to sign in as."""
     make_user("moderator@example.org", roles=("moderator",))
-
-
-def sign_in(page, base_url, email, password=PASSWORD):
-    """Use the sign-in form."""
-    page.goto(base_url + "/account/login")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(password)
-    # Wait for the sign-in's own request, so the next page load cannot cut it short.
-    with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
 
 
 def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):

@@ -5,8 +5,8 @@ import pytest
 from directory.demand import recording
 from directory.demand.service import today
 from directory.extensions import db
-from tests.browser import chromium_page
-from tests.helpers import PASSWORD, make_user
+from tests.browser import chromium_page, sign_in
+from tests.helpers import make_user
 from tests.test_browser import assert_accessible
 
 pytestmark = pytest.mark.browser
@@ -36,11 +36,7 @@ def analyst_and_searches(app):
 
 def test_an_analyst_sees_accessible_insights_with_a_chart_and_creates_a_token(base_url):
     with chromium_page() as page:
-        page.goto(base_url + "/account/login")
-        page.get_by_label("Email address").fill("analyst@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Sign in").click()
+        sign_in(page, base_url, "analyst@example.org")
         with page.expect_navigation():
             page.get_by_role("link", name="Insights").click()
         assert page.locator("h1").inner_text() == "Demand insights"
