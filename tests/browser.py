@@ -100,5 +100,11 @@ def sign_in(page, base_url, email, password=PASSWORD):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(password)
     # Wait for the sign-in's own request, so the next page load cannot cut it short.
+    follow(page, "button", "Sign in")
+
+
+def follow(page, role, name, first=False):
+    """Click the button or link of that name and wait for the page it loads."""
+    control = page.get_by_role(role, name=name)
     with page.expect_navigation():
-        page.get_by_role("button", name="Sign in").click()
+        (control.first if first else control).click()

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.browser import chromium_page, serious_accessibility_violations
+from tests.browser import chromium_page, follow, serious_accessibility_violations
 
 pytestmark = pytest.mark.browser
 
@@ -172,13 +172,11 @@ def test_service_pages_and_the_feedback_form(base_url):
         page.get_by_role("link", name="Give feedback").first.click()
         page.wait_for_url(re.compile(r"/feedback"))
         assert_accessible(page)
-        with page.expect_navigation():
-            page.get_by_role("button", name="Send feedback").click()
+        follow(page, "button", "Send feedback")
         assert page.locator(".govuk-error-summary").is_visible()
         assert page.title().startswith("Error: ")
         assert_accessible(page)
         page.get_by_label("What would you like to tell us?").fill("More angels in Kent, please.")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Send feedback").click()
+        follow(page, "button", "Send feedback")
         assert page.locator("h1").inner_text().startswith("Thank you")
         assert_accessible(page)

@@ -5,7 +5,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser import chromium_page, chromium_pages, sign_in
+from tests.browser import chromium_page, chromium_pages, follow, sign_in
 from tests.helpers import make_user
 from tests.test_accounts import link_in, read_outbox
 from tests.test_browser import assert_accessible
@@ -25,43 +25,37 @@ def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):
         owner.goto(base_url + "/account/register")
         assert_accessible(owner)
         owner.get_by_label("Email address").fill("founder.owner@example.org")
-        with owner.expect_navigation():
-            owner.get_by_role("button", name="Continue").click()
+        follow(owner, "button", "Continue")
         expect(owner.locator("h1")).to_have_text("Check your email")
         owner.goto(base_url + link_in(read_outbox(app)[-1]))
         expect(owner.locator("h1")).to_have_text("Create your password")
         assert_accessible(owner)
         owner.get_by_label("Create a password").fill("plum kettle harbour")
         owner.get_by_label("Confirm password").fill("plum kettle harbour")
-        with owner.expect_navigation():
-            owner.get_by_role("button", name="Create account").click()
+        follow(owner, "button", "Create account")
         expect(owner.locator("h1")).to_have_text("Your organisations and listings")
         assert_accessible(owner)
 
         # ...asks to manage an organisation already in the directory.
         owner.get_by_role("link", name="Ask to manage an organisation").click()
         owner.get_by_label("Organisation name").fill("British Business")
-        with owner.expect_navigation():
-            owner.get_by_role("button", name="Find").click()
+        follow(owner, "button", "Find")
         assert_accessible(owner)
         owner.get_by_role("link", name="Ask to manage British Business Bank").click()
         owner.get_by_label("How are you connected").fill("I manage the programme's website.")
-        with owner.expect_navigation():
-            owner.get_by_role("button", name="Send request").click()
+        follow(owner, "button", "Send request")
         expect(owner.locator("body")).to_contain_text("Waiting for a moderator")
 
         # The moderator approves the request.
         sign_in(moderator, base_url, "moderator@example.org")
         moderator.goto(base_url + "/moderate/")
         assert_accessible(moderator)
-        with moderator.expect_navigation():
-            moderator.get_by_role("button", name="Approve").first.click()
+        follow(moderator, "button", "Approve", first=True)
         expect(moderator.locator("body")).to_contain_text("approved")
 
         # The owner adds a listing and submits it.
         owner.goto(base_url + "/manage/")
-        with owner.expect_navigation():
-            owner.get_by_role("link", name="Add a listing for British Business Bank").click()
+        follow(owner, "link", "Add a listing for British Business Bank")
         assert_accessible(owner)
         owner.get_by_label("Name", exact=True).fill("Numbat Growth Clinic")
         owner.get_by_label("Summary").fill("Free monthly clinics on finance for growing firms.")
@@ -75,21 +69,17 @@ def test_owner_registers_gets_approved_lists_and_is_found(app, base_url):
         owner.locator("label[for='sectors-any']").click()
         owner.locator("label[for='regions-uk-wide']").click()
         owner.get_by_label("How to apply").fill("Book a session on the website.")
-        with owner.expect_navigation():
-            owner.get_by_role("button", name="Save").click()
+        follow(owner, "button", "Save")
         expect(owner.locator("body")).to_contain_text("saved as a draft")
         assert_accessible(owner)
-        with owner.expect_navigation():
-            owner.get_by_role("button", name="Submit for review").click()
+        follow(owner, "button", "Submit for review")
         expect(owner.locator("body")).to_contain_text("sent to the moderators")
 
         # The moderator reviews and publishes it.
         moderator.goto(base_url + "/moderate/")
-        with moderator.expect_navigation():
-            moderator.get_by_role("link", name="Numbat Growth Clinic").click()
+        follow(moderator, "link", "Numbat Growth Clinic")
         assert_accessible(moderator)
-        with moderator.expect_navigation():
-            moderator.get_by_role("button", name="Approve and publish").click()
+        follow(moderator, "button", "Approve and publish")
         expect(moderator.locator("body")).to_contain_text("is published")
 
         # Founders find it.
@@ -104,12 +94,10 @@ def test_moderator_restores_an_earlier_version(app, base_url):
         sign_in(moderator, base_url, "moderator@example.org")
         moderator.goto(base_url + "/moderate/listings/start-up-loans")
         original = moderator.locator("p.govuk-body-l").inner_text()
-        with moderator.expect_navigation():
-            moderator.get_by_role("button", name="Confirm still accurate").click()
+        follow(moderator, "button", "Confirm still accurate")
         expect(moderator.locator("body")).to_contain_text("checked today")
         assert_accessible(moderator)
-        with moderator.expect_navigation():
-            moderator.get_by_role("button", name="Restore this version").first.click()
+        follow(moderator, "button", "Restore this version", first=True)
         expect(moderator.locator("body")).to_contain_text("earlier version is restored")
         assert moderator.locator("p.govuk-body-l").inner_text() == original
         moderator.goto(base_url + "/listings/start-up-loans")

@@ -5,7 +5,7 @@ import pytest
 from directory.demand import recording
 from directory.demand.service import today
 from directory.extensions import db
-from tests.browser import chromium_page, sign_in
+from tests.browser import chromium_page, follow, sign_in
 from tests.helpers import make_user
 from tests.test_browser import assert_accessible
 
@@ -37,22 +37,19 @@ def analyst_and_searches(app):
 def test_an_analyst_sees_accessible_insights_with_a_chart_and_creates_a_token(base_url):
     with chromium_page() as page:
         sign_in(page, base_url, "analyst@example.org")
-        with page.expect_navigation():
-            page.get_by_role("link", name="Insights").click()
+        follow(page, "link", "Insights")
         assert page.locator("h1").inner_text() == "Demand insights"
         assert page.locator("#top-zero-queries").inner_text().count("grant") == 1
         assert page.locator("#trend-chart svg rect").count() == 1  # drawn from the table
         assert page.locator("#trend td[data-value='10']").count() == 1
         assert_accessible(page)
         page.get_by_label("Region", exact=True).select_option("london")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Show figures").click()
+        follow(page, "button", "Show figures")
         assert "region=london" in page.url
         assert_accessible(page)
         page.get_by_role("link", name="API tokens for scripts").click()
         page.get_by_label("Name of the token").fill("Dashboard")
-        with page.expect_navigation():
-            page.get_by_role("button", name="Create a token").click()
+        follow(page, "button", "Create a token")
         assert page.locator("#new-token").inner_text().startswith("ssd_")
         assert_accessible(page)
         assert not page.errors
