@@ -122,6 +122,12 @@ def test_local_support_comes_before_regional_and_regional_before_uk_wide(client)
     )
 
 
+def test_a_single_result_meeting_everything_is_counted_in_the_singular(client):
+    html = client.get("/search?q=fintech+sandbox").get_data(as_text=True)
+    # Only the FCA's sandbox has both words; other fintech support follows it.
+    assert result_headline(html).startswith("1 result matches all of your search")
+
+
 def test_when_nothing_meets_everything_the_heading_says_so_honestly(client):
     html = client.get("/search?q=accelerator+manchester").get_data(as_text=True)
     # The catalogue has no accelerator located in Manchester itself.

@@ -106,7 +106,7 @@ def headline(outcome: SearchOutcome) -> str:
     asked = f",{asked}" if asked else ""
     if outcome.complete:
         return ngettext(
-            "%(count)s result match all of your search%(asked)s%(where)s",
+            "%(count)s result matches all of your search%(asked)s%(where)s",
             "%(count)s results match all of your search%(asked)s%(where)s",
             outcome.complete,
             count=_number(outcome.complete),
